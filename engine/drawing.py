@@ -1,0 +1,264 @@
+"""Turn a mouse drawing into the 8x8 representation of scikit-learn's ``load_digits()``.
+
+Per ``shared/DIGITS.md`` (UCI optdigits; NIST hsfsys, Garris et al., NISTIR 5469, 1994), each
+digit's ink bounding box was stretched to 20 pixels wide by 32 high, x and y scaled separately,
+centred in a 32x32 frame (columns 6..25); its stroke width was normalised by the on-pixel count
+n of 1024 (4-neighbour dilation if n < 256, erosion if n > 412); it was deslanted; then on pixels
+were counted in 4x4 blocks, giving 8x8 integers 0..16. Every dataset image spans the full
+height and has about 313 on pixels. The pipeline, one public function per stage:
+
+1. ``to_binary``: nonzero = ink.
+2. ``crop_to_ink``: the ink's bounding box, at full resolution (so that a small digit in a
+   corner of a big canvas is not blurred away by an early down-sampling to 32x32).
+3. ``scale_to_box``: box -> 32 high x ``box_width`` wide, centred. Down-sampling is any-coverage
+   (an output pixel is on if any source pixel under it is), so thin strokes never vanish;
+   up-sampling is nearest neighbour.
+4. ``normalize_stroke_width``: dilate / erode one step at a time until n is in 256..412.
+5. ``deslant``: NIST's shear, lining up the left-most ink of the top and bottom rows.
+6. ``block_counts``: on pixels per 4x4 block -> 8x8 float counts 0..16.
+
+Thin digits: stretched to 20 pixels, a plain "1" would become a solid block, but the dataset's
+ones are bars two to three blocks wide in the middle (mean column ink of class 1 is about
+[0, 5, 42, 93, 106, 56, 9, 2]). ``box_width`` therefore keeps the ink's aspect ratio, times
+1.5625, when that gives less than 20: only ink narrower than 0.4 of its height (in practice
+ones) is affected. ``digit_stages`` returns every stage for display. NumPy only (no Qt, SciPy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FRAME = 32
+BOX_WIDTH = 20
+MIN_ON, MAX_ON = 256, 412
+FULL_ASPECT = 0.4  # ink at least this wide (width / height) is stretched to the full 20 pixels
+_MIN_WIDTH = 2
+_MAX_STEPS = 8
+
+
+def to_binary(bitmap: np.ndarray) -> np.ndarray:
+    """Binarise a drawing.
+
+    Parameters
+    ----------
+    bitmap : array_like, shape (H, W)
+        Bool, 0/1 or any numbers; nonzero (and not NaN) = ink.
+
+    Returns
+    -------
+    np.ndarray of bool, shape (H, W)
+    """
+    arr = np.asarray(bitmap)
+    if arr.ndim != 2:
+        raise ValueError(f"bitmap must be 2-D, got shape {arr.shape}")
+    if arr.dtype.kind in "fc":
+        return np.nan_to_num(arr, nan=0.0) != 0
+    return arr.astype(bool, copy=False)
+
+
+def crop_to_ink(binary: np.ndarray) -> np.ndarray:
+    """Cut a binary bitmap (H, W) to its ink bounding box (h, w); (0, 0) if it has no ink."""
+    rows, cols = np.flatnonzero(binary.any(axis=1)), np.flatnonzero(binary.any(axis=0))
+    if rows.size == 0:
+        return np.zeros((0, 0), dtype=bool)
+    return binary[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _resample_axis(a: np.ndarray, n: int, axis: int) -> np.ndarray:
+    size = a.shape[axis]
+    if size >= n:  # any-coverage: OR over each output pixel's run of source pixels
+        return np.logical_or.reduceat(a, (np.arange(n) * size) // n, axis=axis)
+    return np.take(a, ((np.arange(n) + 0.5) * size / n).astype(np.intp), axis=axis)
+
+
+def resample_binary(binary: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Resize each axis separately: any-coverage when shrinking, nearest neighbour when growing.
+
+    Parameters
+    ----------
+    binary : np.ndarray of bool, shape (H, W), H, W >= 1
+    shape : (int, int)
+        Output (rows, cols).
+
+    Returns
+    -------
+    np.ndarray of bool, shape ``shape``
+    """
+    return _resample_axis(_resample_axis(binary, shape[0], 0), shape[1], 1)
+
+
+def to_binary_32(bitmap: np.ndarray) -> np.ndarray:
+    """Whole canvas (H, W) as a bool (32, 32) thumbnail (display only; the pipeline crops first)."""
+    return resample_binary(to_binary(bitmap), (FRAME, FRAME))
+
+
+def box_width(height: int, width: int) -> int:
+    """Width (of 32 pixels) that an ink box of ``height`` x ``width`` is stretched to.
+
+    Returns NIST's 20 if ``width / height >= FULL_ASPECT``, else ``round(20 * width / height /
+    FULL_ASPECT)``, at least 2: a plain "1" stays a narrow bar, as the dataset's ones are.
+    """
+    return int(np.clip(round(BOX_WIDTH * width / (height * FULL_ASPECT)), _MIN_WIDTH, BOX_WIDTH))
+
+
+def scale_to_box(cropped: np.ndarray) -> np.ndarray:
+    """Stretch an ink box (h, w) to 32 high by ``box_width`` wide, centred in a (32, 32) frame.
+
+    Ordinary digits land in columns 6..25 (NIST); an empty box gives an empty frame.
+    """
+    frame = np.zeros((FRAME, FRAME), dtype=bool)
+    if cropped.size == 0:
+        return frame
+    w = box_width(*cropped.shape)
+    left = (FRAME - w + 1) // 2
+    frame[:, left : left + w] = resample_binary(cropped, (FRAME, w))
+    return frame
+
+
+def _neighbours(frame: np.ndarray) -> list[np.ndarray]:
+    p = np.pad(frame, 1)  # outside the frame counts as off, as in NIST's morphchr.c
+    return [p[:-2, 1:-1], p[2:, 1:-1], p[1:-1, :-2], p[1:-1, 2:]]
+
+
+def dilate(frame: np.ndarray) -> np.ndarray:
+    """Thicken strokes of a bool (H, W) image by one pixel: on if any 4-neighbour is on."""
+    up, down, left, right = _neighbours(frame)
+    return frame | up | down | left | right
+
+
+def erode(frame: np.ndarray) -> np.ndarray:
+    """Thin strokes of a bool (H, W) image by one pixel: off if any 4-neighbour is off."""
+    up, down, left, right = _neighbours(frame)
+    return frame & up & down & left & right
+
+
+def _distance(n: int, lo: int, hi: int) -> int:
+    return max(lo - n, n - hi, 0)
+
+
+def normalize_stroke_width(
+    frame: np.ndarray, lo: int = MIN_ON, hi: int = MAX_ON, max_steps: int = _MAX_STEPS
+) -> np.ndarray:
+    """Dilate or erode one step at a time until the on-pixel count is in ``lo..hi``.
+
+    A step is taken only if it brings the count closer to the range (so it never erases the
+    drawing). NIST did at most two steps (thicken once if 108 <= n < 256, twice if n < 108;
+    thin once if 412 < n <= 560, twice if n > 560); more steps only matter for strokes far
+    thinner or thicker than its scanned pen strokes.
+
+    Parameters
+    ----------
+    frame : np.ndarray of bool, shape (32, 32)
+    lo, hi : int
+        Target range of on pixels.
+    max_steps : int
+        At most this many dilations or erosions.
+
+    Returns
+    -------
+    np.ndarray of bool, shape (32, 32)
+    """
+    n = int(frame.sum())
+    for _ in range(max_steps):
+        if n == 0 or lo <= n <= hi:
+            break
+        candidate = dilate(frame) if n < lo else erode(frame)
+        m = int(candidate.sum())
+        if _distance(m, lo, hi) >= _distance(n, lo, hi):
+            break
+        frame, n = candidate, m
+    return frame
+
+
+def deslant(frame: np.ndarray) -> np.ndarray:
+    """Shear rows horizontally so the digit stands upright (NIST hsfsys ``shear_char``).
+
+    The left-most ink pixels two rows inside the top and the bottom of the ink are lined up;
+    row r moves by ``round((r - 16) * factor)``. Ink under 6 rows high is left alone.
+
+    Parameters
+    ----------
+    frame : np.ndarray of bool, shape (32, 32)
+
+    Returns
+    -------
+    np.ndarray of bool, shape (32, 32)
+    """
+    rows = np.flatnonzero(frame.any(axis=1))
+    if rows.size == 0 or rows[-1] - rows[0] + 1 <= 5:
+        return frame
+    top, bottom = rows[0] + 2, rows[-1] - 2
+    if not (frame[top].any() and frame[bottom].any()):
+        return frame
+    factor = (int(frame[top].argmax()) - int(frame[bottom].argmax())) / (bottom - top)
+    if factor == 0:
+        return frame
+    x = (np.arange(FRAME) - FRAME // 2) * factor
+    shift = np.trunc(x + np.copysign(0.5, x)).astype(np.intp)  # round half away from zero
+    src = np.arange(FRAME)[None, :] - shift[:, None]
+    inside = (src >= 0) & (src < FRAME)
+    return inside & frame[np.arange(FRAME)[:, None], np.clip(src, 0, FRAME - 1)]
+
+
+def block_counts(frame32: np.ndarray) -> np.ndarray:
+    """On pixels per 4x4 block of a bool (32, 32) frame -> float64 (8, 8) counts 0..16."""
+    return frame32.reshape(8, 4, 8, 4).sum(axis=(1, 3), dtype=np.int64).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class DigitStages:
+    """Every stage of the pipeline, for display.
+
+    Attributes
+    ----------
+    binary : np.ndarray of bool, shape (H, W)
+        The drawing, ink = True.
+    cropped : np.ndarray of bool, shape (h, w)
+        Its ink bounding box; (0, 0) if empty.
+    scaled, stroked, frame : np.ndarray of bool, shape (32, 32)
+        Box stretched and centred; then stroke width normalised; then deslanted (final frame).
+    digit : np.ndarray of float64, shape (8, 8)
+        On pixels per 4x4 block of ``frame``, 0..16: what the network receives.
+    """
+
+    binary: np.ndarray
+    cropped: np.ndarray
+    scaled: np.ndarray
+    stroked: np.ndarray
+    frame: np.ndarray
+    digit: np.ndarray
+
+
+def digit_stages(bitmap: np.ndarray, correct_slant: bool = True) -> DigitStages:
+    """Run the whole pipeline on a drawing (H, W), nonzero = ink, keeping every stage."""
+    binary = to_binary(bitmap)
+    cropped = crop_to_ink(binary)
+    scaled = scale_to_box(cropped)
+    stroked = normalize_stroke_width(scaled)
+    frame = deslant(stroked) if correct_slant else stroked
+    return DigitStages(binary, cropped, scaled, stroked, frame, block_counts(frame))
+
+
+def normalize_32(bitmap: np.ndarray, correct_slant: bool = True) -> np.ndarray:
+    """NIST-normalised bool (32, 32) frame of a drawing (H, W), nonzero = ink."""
+    return digit_stages(bitmap, correct_slant).frame
+
+
+def bitmap_to_digit(bitmap: np.ndarray, correct_slant: bool = True) -> np.ndarray:
+    """Convert a drawing to the 8x8 representation of ``load_digits()``.
+
+    Parameters
+    ----------
+    bitmap : array_like, shape (H, W)
+        Any size; nonzero = ink.
+    correct_slant : bool
+        Apply NIST's slant correction (``deslant``), as the dataset did.
+
+    Returns
+    -------
+    np.ndarray of float64, shape (8, 8)
+        Integer counts 0..16, row-major like ``load_digits().images``; zeros if no ink.
+    """
+    return digit_stages(bitmap, correct_slant).digit
