@@ -14,12 +14,39 @@ from engine.analysis import (
 from engine.config import RunConfig, format_hidden_sizes, parse_hidden_sizes
 from engine.data import DigitsSplit, Standardizer, load_lab_split
 from engine.drawing import bitmap_to_digit, digit_stages
+from engine.framework_check import (
+    FrameworkCheck,
+    FrameworkCheckError,
+    FrameworkEpoch,
+    check_against_sklearn,
+    epoch_mean_losses,
+    sklearn_params,
+)
 from engine.functions import dsigmoid, nll, one_hot, sigmoid, softmax
 from engine.history import History, fit
 from engine.initializers import INITIALIZERS
+from engine.lab_questions import LabAnswers, fit_diagnosis, lab_answers
 from engine.mlp import MLP
 from engine.model_file import ModelFile, ModelFileError, load_model, load_model_file, save_model
+from engine.numpy_export import export_numpy
 from engine.optimizers import OPTIMIZERS, SGD, Adam, make_optimizer
+from engine.runs import (
+    FinalFigures,
+    Run,
+    RunStore,
+    describe_differences,
+    differences_column,
+    final_figures,
+)
+from engine.sweep import (
+    SWEEPABLE,
+    SweepResult,
+    SweepRow,
+    SweepRunStarted,
+    parse_sweep_values,
+    run_sweep,
+    sweep_configs,
+)
 from engine.training import (
     Evaluation,
     RunEnded,
@@ -30,29 +57,48 @@ from engine.training import (
 
 __all__ = [
     "ACTIVATIONS",
-    "INITIALIZERS",
-    "MLP",
-    "OPTIMIZERS",
-    "SGD",
     "Adam",
     "DigitsSplit",
     "Evaluation",
+    "FinalFigures",
+    "FrameworkCheck",
+    "FrameworkCheckError",
+    "FrameworkEpoch",
     "History",
+    "INITIALIZERS",
+    "LabAnswers",
+    "MLP",
     "ModelFile",
     "ModelFileError",
+    "OPTIMIZERS",
+    "Run",
     "RunConfig",
     "RunEnded",
+    "RunStore",
+    "SGD",
+    "SWEEPABLE",
     "Standardizer",
+    "SweepResult",
+    "SweepRow",
+    "SweepRunStarted",
     "TrainingControl",
     "UpdateLosses",
-    "confusion_matrix",
-    "dsigmoid",
     "bitmap_to_digit",
+    "check_against_sklearn",
+    "confusion_matrix",
+    "describe_differences",
+    "differences_column",
     "digit_stages",
+    "dsigmoid",
+    "epoch_mean_losses",
+    "export_numpy",
+    "final_figures",
     "fit",
+    "fit_diagnosis",
     "format_hidden_sizes",
     "get_activation",
     "gradient_check",
+    "lab_answers",
     "load_lab_split",
     "load_model",
     "load_model_file",
@@ -61,10 +107,14 @@ __all__ = [
     "nll",
     "one_hot",
     "parse_hidden_sizes",
+    "parse_sweep_values",
     "per_sample_loss",
+    "run_sweep",
     "run_training",
     "save_model",
     "sigmoid",
+    "sklearn_params",
     "softmax",
+    "sweep_configs",
     "worst_predictions",
 ]

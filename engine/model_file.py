@@ -10,7 +10,6 @@ the target and renames it over, so an interrupted save never leaves a half-writt
 
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.atomic_file import write_atomic
 from engine.config import RunConfig
 from engine.data import Standardizer
 from engine.history import History
@@ -71,18 +71,7 @@ def save_model(
     if scaler is not None:
         arrays["scaler/mean"], arrays["scaler/scale"] = scaler.mean, scaler.scale
     arrays["metadata"] = np.array(json.dumps(metadata))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, lambda handle: np.savez(handle, **arrays))
 
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
