@@ -1,0 +1,90 @@
+"""The test set's confusion matrix as a 10x10 table of counts; clicking a cell selects it.
+
+Rows are true labels, columns predicted labels. The diagonal (right answers) is shaded green by
+the fraction of its row, the errors red by their count, so a few mistakes stand out.
+"""
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+N_CLASSES = 10
+CELL = 30  # pixels
+
+
+def _blend(colour: tuple[int, int, int], strength: float) -> QColor:
+    """White blended towards ``colour`` by ``strength`` in 0..1."""
+    s = float(np.clip(strength, 0.0, 1.0))
+    return QColor(*(round(255 + (c - 255) * s) for c in colour))
+
+
+class ConfusionMatrixView(QTableWidget):
+    """Counts ``C[i, j]`` of test samples of true digit ``i`` predicted as ``j``.
+
+    Signals
+    -------
+    cell_selected(int, int) : (true label, predicted label) of a clicked cell.
+    """
+
+    cell_selected = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(N_CLASSES, N_CLASSES, parent)
+        self.setObjectName("confusionMatrixView")
+        self.setToolTip(
+            "Confusion matrix of the test set: row = true digit, column = predicted digit.\n"
+            "Click a cell to list its samples in the browser."
+        )
+        self.setHorizontalHeaderLabels([f"{d}" for d in range(N_CLASSES)])
+        self.setVerticalHeaderLabels([f"{d}" for d in range(N_CLASSES)])
+        self.horizontalHeaderItem(0).setToolTip("predicted digit")
+        for header in (self.horizontalHeader(), self.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            header.setDefaultSectionSize(CELL)
+            header.setMinimumSectionSize(CELL)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        width = self.verticalHeader().sizeHint().width() + N_CLASSES * CELL + 2 * self.frameWidth()
+        height = (
+            self.horizontalHeader().sizeHint().height() + N_CLASSES * CELL + 2 * self.frameWidth()
+        )
+        self.setFixedSize(width + 2, height + 2)
+        for i in range(N_CLASSES):
+            for j in range(N_CLASSES):
+                item = QTableWidgetItem("")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.setItem(i, j, item)
+        self.matrix = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
+        self.cellClicked.connect(self._on_cell_clicked)
+
+    def set_matrix(self, matrix: np.ndarray) -> None:
+        """Show counts (10, 10), rows true labels, columns predictions."""
+        self.matrix = np.asarray(matrix, dtype=np.int64)
+        row_totals = np.maximum(self.matrix.sum(axis=1), 1)
+        off_diagonal = self.matrix * (1 - np.eye(N_CLASSES, dtype=np.int64))
+        worst = max(int(off_diagonal.max()), 1)
+        for i in range(N_CLASSES):
+            for j in range(N_CLASSES):
+                count = int(self.matrix[i, j])
+                item = self.item(i, j)
+                item.setText(str(count) if count else "")
+                if i == j:
+                    colour = _blend((40, 150, 70), 0.15 + 0.85 * count / row_totals[i])
+                else:
+                    colour = _blend((205, 45, 40), 0.25 + 0.75 * count / worst if count else 0)
+                item.setBackground(QBrush(colour))
+                dark = colour.lightness() < 140
+                item.setForeground(QBrush(QColor("white" if dark else "black")))
+                item.setToolTip(f"true {i}, predicted {j}: {count} test samples")
+
+    def _on_cell_clicked(self, row: int, column: int) -> None:
+        self.cell_selected.emit(row, column)

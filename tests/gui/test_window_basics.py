@@ -1,0 +1,17 @@
+from PySide6.QtWidgets import QComboBox, QLineEdit, QProgressBar, QPushButton, QSpinBox
+
+
+def test_window_builds_with_contract_names(make_window, qtbot):
+    window = make_window()
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.windowTitle() == "Backprop Lab"
+    for name in ("trainButton", "pauseButton", "stopButton", "resetButton"):
+        assert window.findChild(QPushButton, name) is not None, name
+    assert window.findChild(QProgressBar, "progressBar") is not None
+    assert window.findChild(QLineEdit, "hiddenLayersInput") is not None
+    for name in ("activationInput", "initInput", "optimizerInput"):
+        assert window.findChild(QComboBox, name) is not None, name
+    for name in ("batchSizeInput", "epochsInput", "seedInput"):
+        assert window.findChild(QSpinBox, name) is not None, name
+    assert window.findChild(QPushButton, "trainButton").isEnabled()
