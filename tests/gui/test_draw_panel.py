@@ -1,60 +1,25 @@
 """The draw panel: real mouse drags on the canvas, the prediction, clearing and test samples."""
 
-import math
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QKeySequence, QMouseEvent, QShortcut
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from engine import fit
 from engine.drawing import bitmap_to_digit
 from gui.draw_canvas import DrawCanvas
 from gui.draw_panel import DrawPanel
+from gui.mouse_drawing import LEFT, STROKES, drag
+from gui.mouse_drawing import draw_digit as draw
 from gui.session import Session
 
 # The offscreen platform warns on every top-level show(); harmless.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
-
-LEFT, NONE = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
-THREE_TOP = [(0.28, 0.2), (0.5, 0.1), (0.72, 0.2), (0.7, 0.38), (0.48, 0.5)]
-THREE_BOTTOM = [(0.72, 0.62), (0.72, 0.8), (0.5, 0.9), (0.28, 0.8)]
-STROKES = {  # fractions of the canvas (x right, y down)
-    0: [[(0.5 + 0.28 * math.sin(t), 0.5 - 0.38 * math.cos(t)) for t in np.linspace(0, 6.4, 40)]],
-    1: [[(0.5, 0.12), (0.5, 0.88)]],
-    3: [THREE_TOP + THREE_BOTTOM],
-    4: [[(0.55, 0.12), (0.25, 0.62), (0.78, 0.62)], [(0.62, 0.35), (0.62, 0.9)]],
-    7: [[(0.25, 0.15), (0.75, 0.15), (0.62, 0.45), (0.45, 0.88)]],
-}
-
-
-def send_mouse(widget: QWidget, kind: QEvent.Type, point: QPointF, button, buttons) -> None:
-    """A mouse event with explicit button state (QTest.mouseMove carries no buttons)."""
-    global_point = QPointF(widget.mapToGlobal(point.toPoint()))
-    event = QMouseEvent(kind, point, global_point, button, buttons, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, event)
-
-
-def drag(widget: QWidget, points, steps: int = 4) -> int:
-    """Press, move along ``points`` (fractions of the widget), release; returns the moves sent."""
-    pixels = [QPointF(x * widget.width(), y * widget.height()) for x, y in points]
-    send_mouse(widget, QEvent.Type.MouseButtonPress, pixels[0], LEFT, LEFT)
-    moves = 0
-    for a, b in zip(pixels[:-1], pixels[1:], strict=True):
-        for k in range(1, steps + 1):
-            send_mouse(widget, QEvent.Type.MouseMove, a + (b - a) * (k / steps), NONE, LEFT)
-            moves += 1
-    send_mouse(widget, QEvent.Type.MouseButtonRelease, pixels[-1], LEFT, NONE)
-    return moves
-
-
-def draw(widget: QWidget, digit: int) -> None:
-    for stroke in STROKES[digit]:
-        drag(widget, stroke)
 
 
 @pytest.fixture(scope="module")
