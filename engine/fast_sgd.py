@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 
@@ -48,6 +49,55 @@ ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 ACTIVATIONS = ACTIVATION_NAMES
 _SIGMOID, _TANH, _RELU, _LEAKY, _IDENTITY, _NO_HIDDEN = range(6)
 _CODES = dict(zip(ACTIVATION_NAMES, range(5), strict=True))
+
+
+class ProblemShape(NamedTuple):
+    """What :func:`check_problem` found: working dtype, layer sizes, whether there is a hidden
+    layer (``n_hidden`` is 0 without one)."""
+
+    dtype: np.dtype
+    n_in: int
+    n_hidden: int
+    n_out: int
+    hidden: bool
+
+
+def check_problem(
+    params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray, activation: str
+) -> ProblemShape:
+    """Validate the parameters (zero or one hidden layer, one float dtype), data and activation
+    the kernels accept; raise ``TypeError``/``ValueError`` with the reason otherwise."""
+    W1, b1 = params["W1"], params["b1"]
+    hidden = "W2" in params
+    arrays = [W1, b1] + ([params["W2"], params["b2"]] if hidden else [])
+    dtype = W1.dtype
+    if dtype not in (np.float64, np.float32):
+        raise TypeError(f"parameters must be float64 or float32, got {dtype}")
+    if any(a.dtype != dtype for a in arrays):
+        raise TypeError("all parameters must have the same dtype")
+    if hidden:
+        if activation not in _CODES:
+            allowed = ", ".join(ACTIVATION_NAMES)
+            raise ValueError(f"unknown activation {activation!r}; choose one of: {allowed}")
+        W2, b2 = params["W2"], params["b2"]
+        n_in, n_hidden = W1.shape
+        n_out = W2.shape[1]
+        if b1.shape != (n_hidden,) or W2.shape != (n_hidden, n_out) or b2.shape != (n_out,):
+            raise ValueError("inconsistent parameter shapes")
+    else:
+        n_in, n_out = W1.shape
+        n_hidden = 0
+        if b1.shape != (n_out,):
+            raise ValueError("inconsistent parameter shapes")
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != n_in:
+        raise ValueError(f"X must have shape (n_samples, {n_in}), got {X.shape}")
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
+    if y.size and (y.min() < 0 or y.max() >= n_out):
+        raise ValueError(f"labels must lie in 0..{n_out - 1}")
+    return ProblemShape(dtype, n_in, n_hidden, n_out, hidden)
 
 
 class SGDKernel:
@@ -75,43 +125,16 @@ class SGDKernel:
         y: np.ndarray,
         activation: str = "sigmoid",
     ) -> None:
+        shape = check_problem(params, X, y, activation)
+        hidden = shape.hidden
         W1, b1 = params["W1"], params["b1"]
-        hidden = "W2" in params
         self._arrays = [W1, b1] + ([params["W2"], params["b2"]] if hidden else [])
-        dtype = W1.dtype
-        if dtype not in (np.float64, np.float32):
-            raise TypeError(f"parameters must be float64 or float32, got {dtype}")
-        for a in self._arrays:
-            if a.dtype != dtype:
-                raise TypeError("all parameters must have the same dtype")
-        if hidden:
-            if activation not in _CODES:
-                allowed = ", ".join(ACTIVATION_NAMES)
-                raise ValueError(f"unknown activation {activation!r}; choose one of: {allowed}")
-            self._code = _CODES[activation]
-            W2, b2 = params["W2"], params["b2"]
-            n_in, n_hidden = W1.shape
-            n_out = W2.shape[1]
-            if b1.shape != (n_hidden,) or W2.shape != (n_hidden, n_out) or b2.shape != (n_out,):
-                raise ValueError("inconsistent parameter shapes")
-        else:
-            self._code = _NO_HIDDEN
-            n_in, n_out = W1.shape
-            n_hidden = 0
-            if b1.shape != (n_out,):
-                raise ValueError("inconsistent parameter shapes")
-        X = np.asarray(X)
-        y = np.asarray(y)
-        if X.ndim != 2 or X.shape[1] != n_in:
-            raise ValueError(f"X must have shape (n_samples, {n_in}), got {X.shape}")
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
-        if y.size and (y.min() < 0 or y.max() >= n_out):
-            raise ValueError(f"labels must lie in 0..{n_out - 1}")
+        dtype, n_in, n_hidden, n_out = shape.dtype, shape.n_in, shape.n_hidden, shape.n_out
+        self._code = _CODES[activation] if hidden else _NO_HIDDEN
         self.dtype = dtype
         self.n_in, self.n_hidden, self.n_out = n_in, n_hidden, n_out
         self.X = np.ascontiguousarray(X, dtype=dtype)
-        self.y = y.astype(np.intp)
+        self.y = np.asarray(y).astype(np.intp)
 
         # Stacked weights P (rows: [W1; b1] then [W2; b2]), its update factors A (columns:
         # [x, 1, 0] and [0, h, 1], Fortran order so each column is contiguous) and B (rows:

@@ -1,7 +1,8 @@
 """Update rules, each keeping its own state (as scikit-learn's ``_stochastic_optimizers``).
 
 The network knows nothing about momentum: an optimizer receives the live parameter arrays and
-their gradients and updates the arrays in place with ``update_params(params, grads)``.
+their gradients and updates the arrays in place with ``update_params(params, grads)``, leaving
+the gradients unchanged (momentum and Adam work in preallocated arrays).
 """
 
 import numpy as np
@@ -22,6 +23,7 @@ class SGD:
         self.momentum = momentum
         self.nesterov = nesterov
         self.velocities: dict[str, np.ndarray] = {}
+        self._scratch: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __repr__(self) -> str:
         return f"SGD(lr={self.learning_rate}, momentum={self.momentum}, nesterov={self.nesterov})"
@@ -29,13 +31,21 @@ class SGD:
     def update_params(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         lr, mu = self.learning_rate, self.momentum
         for key, grad in grads.items():
+            p = params[key]
             if mu == 0.0:
-                params[key] -= lr * grad
+                p -= lr * grad  # (a work array is no faster on this app's layer sizes)
                 continue
-            v = self.velocities.setdefault(key, np.zeros_like(params[key]))
+            step, tmp = _scratch(self._scratch, key, p)
+            np.multiply(grad, lr, out=step)  # lr * g
+            v = self.velocities.setdefault(key, np.zeros_like(p))
             v *= mu
-            v -= lr * grad
-            params[key] += mu * v - lr * grad if self.nesterov else v
+            v -= step
+            if self.nesterov:  # p += mu * v - lr * g
+                np.multiply(v, mu, out=tmp)
+                tmp -= step
+                p += tmp
+            else:
+                p += v
 
 
 class Adam:
@@ -53,6 +63,7 @@ class Adam:
         self.t = 0
         self.m: dict[str, np.ndarray] = {}
         self.v: dict[str, np.ndarray] = {}
+        self._scratch: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __repr__(self) -> str:
         return f"Adam(lr={self.learning_rate}, beta1={self.beta1}, beta2={self.beta2})"
@@ -62,13 +73,32 @@ class Adam:
         b1, b2 = self.beta1, self.beta2
         step = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         for key, grad in grads.items():
-            m = self.m.setdefault(key, np.zeros_like(params[key]))
-            v = self.v.setdefault(key, np.zeros_like(params[key]))
+            p = params[key]
+            m = self.m.setdefault(key, np.zeros_like(p))
+            v = self.v.setdefault(key, np.zeros_like(p))
+            t1, t2 = _scratch(self._scratch, key, p)
             m *= b1
-            m += (1 - b1) * grad
+            np.multiply(grad, 1 - b1, out=t1)
+            m += t1  # m = b1 m + (1 - b1) g
             v *= b2
-            v += (1 - b2) * grad * grad
-            params[key] -= step * m / (np.sqrt(v) + self.epsilon)
+            np.multiply(grad, 1 - b2, out=t1)
+            t1 *= grad
+            v += t1  # v = b2 v + (1 - b2) g^2
+            np.multiply(m, step, out=t1)
+            np.sqrt(v, out=t2)
+            t2 += self.epsilon
+            t1 /= t2
+            p -= t1  # p -= step m / (sqrt(v) + eps)
+
+
+def _scratch(
+    buffers: dict[str, tuple[np.ndarray, np.ndarray]], key: str, like: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two work arrays shaped like ``like``, kept per parameter so updates allocate nothing."""
+    pair = buffers.get(key)
+    if pair is None or pair[0].shape != like.shape or pair[0].dtype != like.dtype:
+        pair = buffers[key] = (np.empty_like(like), np.empty_like(like))
+    return pair
 
 
 def make_optimizer(

@@ -24,6 +24,7 @@ import numpy as np
 
 from engine import fast_sgd
 from engine.config import RunConfig
+from engine.fast_batch import BatchSGDKernel
 from engine.mlp import MLP
 from engine.optimizers import make_optimizer
 
@@ -122,17 +123,18 @@ def evaluate(
     with_grad_norm: bool = False,
 ) -> tuple[float, float, float, float, float | None]:
     """Train loss and accuracy, test loss and accuracy (NaN without a test set), and optionally
-    the norm of the average gradient over the full training set."""
-    if with_grad_norm:
-        train_loss, grads = model.loss_and_grad(X, y)
-        grad_norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
-    else:
-        train_loss, grad_norm = model.loss(X, y), None
-    train_acc = model.accuracy(X, y)
+    the norm of the average gradient over the full training set.
+
+    One forward pass per set gives its loss and accuracy; with the gradient norm, the training
+    set's pass is followed by one backward pass."""
+    train_loss, train_acc, grads = model.metrics(X, y, with_grad=with_grad_norm)
+    grad_norm = None
+    if grads is not None:
+        grad_norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
     if X_test is None or y_test is None or len(y_test) == 0:
         test_loss = test_acc = math.nan
     else:
-        test_loss, test_acc = model.loss(X_test, y_test), model.accuracy(X_test, y_test)
+        test_loss, test_acc, _ = model.metrics(X_test, y_test)
     return train_loss, train_acc, test_loss, test_acc, grad_norm
 
 
@@ -145,16 +147,19 @@ def make_stepper(
 ) -> Callable[[np.ndarray], np.ndarray]:
     """A function that runs one update per ``batch_size`` consecutive sample indices it is given
     (the last batch may be shorter) and returns the batch losses, computed before each update."""
-    # One sample at a time with plain SGD is the lab's setting; it has its own tight code path,
-    # since at batch size 1 the generic layer loop is dominated by Python's per-call overhead.
+    # Plain SGD on the lab's shapes (zero or one hidden layer) has tight code paths, one sample
+    # at a time (the lab's setting) and mini-batches: the generic layer loop is dominated by
+    # Python's per-call overhead on networks this small. Same arithmetic, to rounding.
     if (
-        batch_size == 1
-        and config.optimizer == "sgd"
+        config.optimizer == "sgd"
         and config.momentum == 0.0
         and model.n_layers <= 2
         and model.activation.name in fast_sgd.ACTIVATIONS
     ):
-        kernel = fast_sgd.SGDKernel(model.params, X, y, model.activation.name)
+        if batch_size == 1:
+            kernel = fast_sgd.SGDKernel(model.params, X, y, model.activation.name)
+        else:
+            kernel = BatchSGDKernel(model.params, X, y, batch_size, model.activation.name)
         return partial(kernel.run, learning_rate=config.learning_rate)
 
     optimizer = make_optimizer(
@@ -226,6 +231,7 @@ def run_training(
     def ended(status: str, reason: str, epochs_completed: int) -> RunEnded:
         return RunEnded(status, reason, epochs_completed, update, time.perf_counter() - started)
 
+    snapshot = {k: v.copy() for k, v in model.params.items()}  # refreshed before every chunk
     yield evaluation(0, end_of_epoch=False)
     for epoch in range(1, config.epochs + 1):
         order = rng.permutation(n) if config.shuffle else np.arange(n)
@@ -241,7 +247,8 @@ def run_training(
             chunk = min(CHUNK_UPDATES, per_epoch - done_in_epoch)
             if eval_every:
                 chunk = min(chunk, eval_every - update % eval_every)
-            snapshot = {k: v.copy() for k, v in model.params.items()}
+            for key, value in model.params.items():
+                np.copyto(snapshot[key], value)
             # A diverging run overflows on its way to inf/NaN; that is detected just below.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 losses = step(
