@@ -1,9 +1,5 @@
 """The draw panel: real mouse drags on the canvas, the prediction, clearing and test samples."""
 
-import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -17,9 +13,6 @@ from gui.draw_panel import DrawPanel
 from gui.mouse_drawing import LEFT, STROKES, drag
 from gui.mouse_drawing import draw_digit as draw
 from gui.session import Session
-
-# The offscreen platform warns on every top-level show(); harmless.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 @pytest.fixture(scope="module")

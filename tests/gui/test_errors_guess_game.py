@@ -1,17 +1,11 @@
 """The "Would you have done better?" game: the student's typed guesses, scored against the model."""
 
-import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 import pytest
 from PySide6.QtCore import Qt
 
 from engine import fit, worst_predictions
 from gui.guess_game import N_ROUNDS, GuessGame, GuessScore
 from gui.session import Session
-
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 @pytest.fixture

@@ -1,9 +1,5 @@
 """The worst-errors browser, its detail view and the confusion matrix."""
 
-import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -12,9 +8,6 @@ from PySide6.QtWidgets import QListWidget, QTableWidget
 from engine import RunEnded, confusion_matrix, fit, nearest_neighbors, worst_predictions
 from gui.errors_panel import ErrorsPanel
 from gui.session import Session
-
-# The offscreen platform warns on every top-level show(); harmless.
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 @pytest.fixture(scope="module")
