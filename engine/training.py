@@ -27,6 +27,7 @@ from engine.config import RunConfig
 from engine.fast_batch import BatchSGDKernel
 from engine.mlp import MLP
 from engine.optimizers import make_optimizer
+from engine.tied_units import TiedStepper, has_tied_units
 
 # Updates between two looks at the control flags and two divergence checks; small enough that
 # pause/stop act within a millisecond, large enough that the checks cost nothing.
@@ -147,6 +148,13 @@ def make_stepper(
 ) -> Callable[[np.ndarray], np.ndarray]:
     """A function that runs one update per ``batch_size`` consecutive sample indices it is given
     (the last batch may be shorter) and returns the batch losses, computed before each update."""
+    optimizer = make_optimizer(
+        config.optimizer, config.learning_rate, config.momentum, config.nesterov
+    )
+    # Tied hidden units (zero init) stay tied in exact arithmetic; BLAS rounding would untie
+    # them, so such a network trains through one representative unit per tied layer.
+    if has_tied_units(model):
+        return TiedStepper(model, X, y, optimizer, batch_size)
     # Plain SGD on the lab's shapes (zero or one hidden layer) has tight code paths, one sample
     # at a time (the lab's setting) and mini-batches: the generic layer loop is dominated by
     # Python's per-call overhead on networks this small. Same arithmetic, to rounding.
@@ -161,10 +169,6 @@ def make_stepper(
         else:
             kernel = BatchSGDKernel(model.params, X, y, batch_size, model.activation.name)
         return partial(kernel.run, learning_rate=config.learning_rate)
-
-    optimizer = make_optimizer(
-        config.optimizer, config.learning_rate, config.momentum, config.nesterov
-    )
 
     def step(indices: np.ndarray) -> np.ndarray:
         losses = np.empty(math.ceil(len(indices) / batch_size))

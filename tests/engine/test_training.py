@@ -48,13 +48,14 @@ def test_logistic_regression_one_epoch(digits):
 
 
 def test_zero_init_keeps_hidden_units_identical(digits):
+    # the lab's setting: one sample at a time; the units must stay identical to the last bit
     model = MLP(64, (10,), 10, init="zeros")
-    fit(model, digits.X_train, digits.y_train, epochs=2, learning_rate=0.1, batch_size=8)
+    fit(model, digits.X_train, digits.y_train, epochs=2, learning_rate=0.1, batch_size=1)
     W1 = model.params["W1"]
-    assert np.ptp(W1, axis=1).max() == pytest.approx(0.0, abs=1e-12)  # every column equal
-    assert np.allclose(model.params["b1"], model.params["b1"][0])
-    # and the network is stuck no better than one hidden unit would be
-    assert np.abs(W1).max() >= 0  # weights may move, but in lockstep
+    assert np.abs(W1).max() > 0.01  # the weights moved...
+    assert np.ptp(W1, axis=1).max() == 0.0  # ...every column alike
+    assert np.ptp(model.params["b1"]) == 0.0
+    assert np.ptp(model.params["W2"], axis=0).max() == 0.0
 
 
 def test_mini_batch_momentum_converges(digits):
