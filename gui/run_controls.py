@@ -92,7 +92,7 @@ class RunControls(QWidget):
     def show_done(self, text: str, complete: bool) -> None:
         if complete:
             self.progress_bar.setValue(self.progress_bar.maximum())
-        self.progress_bar.setFormat(text.replace("%", "%%"))
+        self.progress_bar.setFormat(text)  # Qt expands only %p, %v and %m; "%%" stays as is
 
     def show_notice(self, text: str | None) -> None:
         self.notice_label.setText(text or "")

@@ -33,6 +33,7 @@ def test_run_to_the_end_plots_every_record(make_window, qtbot):
     assert end.status == "completed"
     bar = window.controls.progress_bar
     assert bar.value() == bar.maximum() > 1
+    assert "%" in bar.text() and "%%" not in bar.text()  # the final figures, in percent
     counts = window.last_run_counts
     assert counts["updates"] == end.updates == 3 * 1527
     plot = window.training_view.loss_plot
