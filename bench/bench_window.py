@@ -88,8 +88,9 @@ def main() -> int:
 
     data = load_lab_split()
     config = RunConfig(epochs=args.epochs)
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "bench.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
+    folder = Path(tempfile.mkdtemp())
+    settings = QSettings(str(folder / "bench.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, runs_folder=folder / "runs")
     window.resize(1366, 768)
     window.show()
     app.processEvents()

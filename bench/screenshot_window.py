@@ -45,8 +45,9 @@ def main() -> int:
     app = make_application([], "screenshot")
     from gui import MainWindow
 
-    settings_file = Path(tempfile.mkdtemp()) / "settings.ini"
-    window = MainWindow(settings=QSettings(str(settings_file), QSettings.Format.IniFormat))
+    folder = Path(tempfile.mkdtemp())
+    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, runs_folder=folder / "runs")
     window.resize(1366, 768)
     window.show()
     window.apply_preset(args.preset)

@@ -26,11 +26,15 @@ from engine.training import updates_per_epoch
 from gui import settings as stored
 from gui.draw_panel import DrawPanel
 from gui.errors_panel import ErrorsPanel
+from gui.file_actions import FileActions
+from gui.framework_view import FrameworkView
 from gui.hyperparameter_form import HyperparameterForm
+from gui.lab_questions_view import LabQuestionsView
 from gui.messages import architecture, describe, end_messages, evaluation_message
 from gui.plots import configure_pyqtgraph
 from gui.run_controls import RunControls
 from gui.run_trace import RunTrace
+from gui.runs_controller import RunsController
 from gui.session import Session
 from gui.training_view import TrainingView
 from gui.worker import (
@@ -73,12 +77,15 @@ class MainWindow(QMainWindow):
         session: Session | None = None,
         settings: QSettings | None = None,
         parent: QWidget | None = None,
+        *,
+        runs_folder: Path | None = None,
     ) -> None:
         super().__init__(parent)
         configure_pyqtgraph()
         self.session = session if session is not None else Session()
         self.settings = settings if settings is not None else QSettings()
         self.trace = RunTrace()
+        self.runs_folder = runs_folder  # None: the user's data folder
         self.last_run_counts: dict[str, int] = {}
         self._thread = self._worker = self._control = None
         self._run_config: RunConfig | None = None
@@ -131,7 +138,13 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(scrollable(self.draw_panel), "Draw")
         self.errors_panel = ErrorsPanel(self.session)
         self.tabs.addTab(scrollable(self.errors_panel), "Worst errors")
+        self.framework_view = FrameworkView(self.session)
+        self.tabs.addTab(self.framework_view, "Framework check")
+        self.lab_questions_view = LabQuestionsView(self.session)
+        self.tabs.addTab(scrollable(self.lab_questions_view), "Lab questions")
         self.setCentralWidget(self.tabs)
+        self.runs = RunsController(self, self.runs_folder)  # the Runs dock and the Sweep tab
+        self.runs.sweep_running_changed.connect(self._update_state)
         self.model_label = QLabel()
         self.statusBar().addPermanentWidget(self.model_label)
         self._build_actions()
@@ -157,12 +170,15 @@ class MainWindow(QMainWindow):
         self.reset_action = action("Re&set", "Ctrl+Shift+R", self.reset_model)
         self.quit_action = action("&Quit", "Ctrl+Q", self.close)
         file_menu = self.menuBar().addMenu("&File")
+        self.file_actions = FileActions(self)
+        self.file_actions.fill_menu(file_menu)
         file_menu.addAction(self.quit_action)
         run_menu = self.menuBar().addMenu("&Training")
         for act in (self.train_action, self.pause_action, self.stop_action, self.reset_action):
             run_menu.addAction(act)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.dock.toggleViewAction())
+        view_menu.addAction(self.runs.dock.toggleViewAction())
 
     def add_view(self, widget: QWidget, title: str) -> int:
         """Add a tab (e.g. "Draw", "Worst errors"); returns its index."""
@@ -181,13 +197,15 @@ class MainWindow(QMainWindow):
 
     def _update_state(self) -> None:
         paused = bool(self._control and self._control.paused)
-        can_train = self.form.is_valid()
+        can_train = self.form.is_valid() and not self.runs.sweep_running
         self.controls.set_state(self.is_training, paused, can_train)
         self.train_action.setEnabled(self.controls.train_button.isEnabled())
         self.reset_action.setEnabled(self.controls.reset_button.isEnabled())
         self.pause_action.setEnabled(self.is_training)
         self.stop_action.setEnabled(self.is_training)
         self.form.set_editable(not self.is_training)
+        self.runs.update_state()
+        self.file_actions.set_training(self.is_training)
         config = self.form.config()
         self.model_label.setText(describe(config) if config else "Fix the marked fields to train")
 
@@ -198,7 +216,7 @@ class MainWindow(QMainWindow):
         same, else from a fresh initialization."""
         self.form.commit_text()
         config = self.form.config()
-        if self.is_training or config is None:
+        if self.is_training or config is None or self.runs.sweep_running:
             return
         if architecture(config) != architecture(self.session.config):
             self.reset_model()
@@ -359,5 +377,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
         self.stop_training(wait=True)
+        self.runs.shutdown()
+        self.framework_view.stop(wait=True)
         self.save_settings()
         super().closeEvent(event)

@@ -83,6 +83,7 @@ class LivePlot(pg.PlotWidget):
         super().__init__(parent=parent, axisItems=axes)
         self.setObjectName(title.split()[0].lower() + "Plot")
         self._y_name = y_label.split(" (")[0]
+        self._x_name = x_label.split(" (")[0]
         item = self.getPlotItem()
         item.setTitle(title)
         item.setLabel("bottom", x_label)
@@ -120,6 +121,11 @@ class LivePlot(pg.PlotWidget):
     def _theme_curves(self, background: QColor) -> None:
         """Curves whose colour depends on the background (none here)."""
 
+    def set_x_label(self, label: str) -> None:
+        """Name the x axis (and the readout's x)."""
+        self.getPlotItem().setLabel("bottom", label)
+        self._x_name = label.split(" (")[0]
+
     def set_x_span(self, start: float, end: float) -> None:
         """Fix the epoch axis to the run's span: curves grow from left to right, and the axes
         are not redrawn on every frame (auto-range would move them with each new point)."""
@@ -153,8 +159,10 @@ class LivePlot(pg.PlotWidget):
             self._readout.hide()
             return
         point = view.mapSceneToView(position)
-        y = 10 ** point.y() if view.state["logMode"][1] else point.y()
-        self._readout.setText(f"epoch {point.x():.2f}   {self._y_name} {y:.4g}")
+        log_x, log_y = view.state["logMode"]
+        x = 10 ** point.x() if log_x else point.x()
+        y = 10 ** point.y() if log_y else point.y()
+        self._readout.setText(f"{self._x_name} {x:.4g}   {self._y_name} {y:.4g}")
         self._readout.adjustSize()
         self._readout.move(self.width() - self._readout.width() - 8, 2)
         self._readout.show()
@@ -198,7 +206,7 @@ class LossPlot(LivePlot):
             curve.setClipToView(True)  # not in the constructor: that raises in pyqtgraph 0.14
         # The y range only grows (from 0 to a little above the highest smoothed or full-set
         # loss): auto-range would move it, and redraw the axis, with every frame.
-        self._y_top = 0.0
+        self._y_top = self._trace_top = self._overlay_top = 0.0
         self.getPlotItem().enableAutoRange(axis="y", enable=False)
         self.getPlotItem().setYRange(0, 2.5, padding=0)
 
@@ -207,7 +215,14 @@ class LossPlot(LivePlot):
         if hasattr(self, "raw"):  # (apply_theme runs once before the curves exist)
             self.raw.setPen(pen(blend(BLUE, background, 0.18)))
 
+    def set_overlay_top(self, top: float) -> None:
+        """The highest loss of the stored runs drawn over this plot: the y range covers it."""
+        self._overlay_top = top if np.isfinite(top) else 0.0
+        self._follow_top(self._trace_top)
+
     def _follow_top(self, top: float) -> None:
+        self._trace_top = top
+        top = max(top, self._overlay_top)
         if top > self._y_top or (0 < top < 0.5 * self._y_top):
             self._y_top = 1.1 * top
             self.getPlotItem().setYRange(0, self._y_top, padding=0)

@@ -127,7 +127,9 @@ def run_self_test(out: TextIO = sys.stdout, make_window: Callable | None = None)
             for name, step in steps:
                 current = name
                 if step is None:
-                    window = (make_window or MainWindow)(settings=settings)
+                    window = (make_window or MainWindow)(
+                        settings=settings, runs_folder=folder / "runs"
+                    )
                     window.show()
                     QApplication.processEvents()
                     detail = "shown"

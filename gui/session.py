@@ -17,10 +17,12 @@ class Session(QObject):
     -------
     model_changed : the weights changed (a live snapshot during training, a reset, a load).
     run_finished(RunEnded) : a run ended; ``history`` holds it.
+    model_replaced : a new model and history (a reset or an opened file), after model_changed.
     """
 
     model_changed = Signal()
     run_finished = Signal(object)
+    model_replaced = Signal()
 
     def __init__(self, data: DigitsSplit | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +40,7 @@ class Session(QObject):
             self.config = config
         self.history = history if history is not None else History()
         self.model_changed.emit()
+        self.model_replaced.emit()
 
     def set_config(self, config: RunConfig) -> None:
         """The settings of the next run on the current model (same architecture)."""

@@ -5,6 +5,7 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from engine import MLP
 from gui.plots import AccuracyPlot, GradientNormPlot, LossPlot
+from gui.run_overlay import OverlaySeries, RunOverlay
 from gui.run_trace import RunTrace
 from gui.weights_view import WeightsView
 
@@ -19,7 +20,9 @@ class TrainingView(QWidget):
         self.accuracy_plot = AccuracyPlot()
         self.gradient_plot = GradientNormPlot()
         self.weights_view = WeightsView()
+        self.overlay = RunOverlay(self.loss_plot, self.accuracy_plot)
         self._grad_points = -1
+        self._span = (0.0, 1.0)
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.loss_plot)
         top.addWidget(self.weights_view)
@@ -54,8 +57,16 @@ class TrainingView(QWidget):
             self.gradient_plot.show_trace(trace)
 
     def set_epoch_span(self, start: float, end: float) -> None:
+        """The live run's span; widened to show the stored runs drawn over it."""
+        self._span = (start, end)
         for plot in self.plots:
-            plot.set_x_span(start, end)
+            plot.set_x_span(start, max(end, self.overlay.x_end))
+
+    def show_runs(self, series: list[OverlaySeries]) -> None:
+        """Draw these stored runs over the loss and accuracy plots (and no others)."""
+        self.overlay.show(series)
+        self.loss_plot.set_overlay_top(self.overlay.loss_top)
+        self.set_epoch_span(*self._span)
 
     def show_model(self, model: MLP) -> None:
         self.weights_view.show_model(model)

@@ -7,6 +7,8 @@ import tempfile
 # throwaway folder, so that a test that forgets its own settings cannot touch the user's.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="backprop-lab-test-config-")
+# Likewise the user's data folder, where the window keeps its runs by default.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="backprop-lab-test-data-")
 
 import pytest  # noqa: E402
 import shiboken6  # noqa: E402
@@ -57,13 +59,43 @@ def settings(tmp_path):
 
 
 @pytest.fixture
-def make_window(qtbot, lab_data, settings):
-    """Build MainWindow(session, settings) registered with qtbot (closed at teardown)."""
+def runs_folder(tmp_path):
+    """Where the test's windows keep their runs (a fresh folder per test)."""
+    return tmp_path / "runs"
+
+
+@pytest.fixture
+def stored_run(lab_data):
+    """Make a ``Run`` trained by the engine alone (no window), as a window would store it."""
+    from engine import Run, RunConfig, fit
+
+    def make(config: RunConfig):
+        model = config.build_model(lab_data.n_features, 10)
+        history = fit(
+            model,
+            lab_data.X_train,
+            lab_data.y_train,
+            lab_data.X_test,
+            lab_data.y_test,
+            epochs=config.epochs,
+            learning_rate=config.learning_rate,
+            batch_size=config.batch_size,
+            seed=config.seed,
+        )
+        return Run.create(config, model, history, scaler=lab_data.scaler)
+
+    return make
+
+
+@pytest.fixture
+def make_window(qtbot, lab_data, settings, runs_folder):
+    """Build MainWindow(session, settings) registered with qtbot (closed at teardown); its runs
+    are kept in ``runs_folder``."""
     from gui import MainWindow
     from gui.session import Session
 
     def make(window_settings: QSettings | None = None):
-        window = MainWindow(Session(lab_data), window_settings or settings)
+        window = MainWindow(Session(lab_data), window_settings or settings, runs_folder=runs_folder)
         qtbot.addWidget(window)
         return window
 

@@ -1,0 +1,127 @@
+"""The runs table: every run kept, compared with the previous one, renamed, hidden, deleted,
+and still there after a restart; a corrupt stored run is skipped with a message."""
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QTableView
+
+from engine import History, Run, RunConfig, RunStore
+from gui.runs_table import COLUMNS, DIFFERENCES, NAME
+
+RUN_TIMEOUT = 60_000
+
+
+def train(window, qtbot, config: RunConfig):
+    window.form.set_config(config)
+    with qtbot.waitSignal(window.training_finished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(window.controls.train_button, Qt.MouseButton.LeftButton)
+    return blocker.args[0]
+
+
+def cell(table: QTableView, row: int, column: int) -> str:
+    return table.model().index(row, column).data()
+
+
+def test_two_runs_fill_the_table_with_what_changed(make_window, qtbot, runs_folder):
+    window = make_window()
+    table = window.findChild(QTableView, "runsTable")
+    assert table.model().rowCount() == 0
+    train(window, qtbot, RunConfig(epochs=1))
+    end = train(window, qtbot, RunConfig(epochs=1, batch_size=32))
+    assert table.model().rowCount() == 2
+    assert [table.model().headerData(c, Qt.Orientation.Horizontal) for c in range(len(COLUMNS))]
+    assert cell(table, 0, DIFFERENCES).startswith("first run: 10 sigmoid")
+    assert cell(table, 1, DIFFERENCES) == "batch 1 → 32"
+    assert cell(table, 1, COLUMNS.index("Status")) == "completed"
+    assert cell(table, 1, COLUMNS.index("Epochs")) == "1"
+    assert cell(table, 1, COLUMNS.index("Test acc.")).endswith(" %")
+    assert cell(table, 1, NAME).endswith("(continued from run 1)")  # same network: continued
+    runs, messages = RunStore(runs_folder).load_all()
+    assert messages == [] and len(runs) == 2
+    first, second = runs
+    # Each run keeps its own part of the history, though the second continued the first.
+    assert len(first.history.update_losses) == 1527
+    assert len(second.history.update_losses) == math.ceil(1527 / 32) == end.updates
+    assert second.history.evaluations[0].update == 0
+    assert second.config.batch_size == 32 and second.duration == end.elapsed
+    final = window.session.history.final
+    assert second.final.test_accuracy == final.test_accuracy
+
+
+def test_rename_hide_and_delete_are_stored(
+    make_window, qtbot, stored_run, runs_folder, monkeypatch
+):
+    store = RunStore(runs_folder)
+    for init in ("uniform", "zeros", "glorot"):
+        store.save(stored_run(RunConfig(init=init, epochs=1, batch_size=64)))
+    window = make_window()
+    panel, proxy = window.runs.panel, window.runs.panel.proxy
+    assert proxy.rowCount() == 3
+
+    assert proxy.setData(proxy.index(0, NAME), "  uniform   baseline ")
+    assert not proxy.setData(proxy.index(1, NAME), "   ")  # refused: a run needs a name
+    assert "needs a name" in panel.message_label.text()
+    assert [run.name for run in store.load_all()[0]][0] == "uniform baseline"
+
+    zeros = window.runs.model.runs[1]
+    panel.select_runs([zeros])
+    qtbot.mouseClick(panel.hide_button, Qt.MouseButton.LeftButton)
+    assert proxy.rowCount() == 2 and zeros.hidden
+    assert [run.hidden for run in store.load_all()[0]] == [False, True, False]
+    panel.show_hidden_box.setChecked(True)
+    assert proxy.rowCount() == 3
+    assert proxy.index(1, COLUMNS.index("Status")).data() == "completed (hidden)"
+
+    panel.select_runs([zeros])
+    assert panel.delete_selected(confirm=False) == 1
+    assert [run.config.init for run in store.load_all()[0]] == ["uniform", "glorot"]
+    assert not store.model_path(zeros.id).exists()
+    assert proxy.index(1, DIFFERENCES).data() == "init uniform → glorot"  # now after run 1
+
+    # The Delete key asks first; "Yes" deletes.
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes, raising=True
+    )
+    with qtbot.waitActive(window):
+        window.show()
+        window.activateWindow()
+    panel.select_runs(window.runs.model.runs[:1])
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
+    assert [run.config.init for run in store.load_all()[0]] == ["glorot"]
+    assert proxy.rowCount() == 1
+
+
+def test_runs_survive_a_restart(make_window, qtbot, runs_folder):
+    first = make_window()
+    train(first, qtbot, RunConfig(epochs=1, batch_size=16))
+    name = first.runs.model.runs[0].name
+    first.close()
+    second = make_window()
+    assert second.runs.store.folder == runs_folder
+    assert [run.name for run in second.runs.model.runs] == [name]
+    assert second.runs.panel.proxy.index(0, NAME).data() == name
+
+
+def test_a_corrupt_stored_run_is_skipped_with_a_message(make_window, stored_run, runs_folder):
+    store = RunStore(runs_folder)
+    store.save(stored_run(RunConfig(epochs=1, batch_size=64)))
+    (runs_folder / "20200101-000000-bad000.json").write_text("{not json", encoding="utf-8")
+    (runs_folder / "20200101-000000-bad000.npz").write_bytes(b"not a zip file")
+    (runs_folder / "20200102-000000-half00.npz").write_bytes(b"no sidecar")
+    window = make_window()
+    assert window.runs.panel.proxy.rowCount() == 1
+    message = window.runs.panel.message_label
+    assert "bad000 skipped" in message.text() and "1 more" in message.text()
+    assert "half00" in message.toolTip()
+
+
+def test_a_run_without_evaluations_shows_dashes(make_window, runs_folder):
+    config = RunConfig(epochs=1)
+    model = config.build_model()
+    RunStore(runs_folder).save(Run.create(config, model, History()))
+    window = make_window()
+    proxy = window.runs.panel.proxy
+    assert proxy.index(0, COLUMNS.index("Test acc.")).data() == "—"
+    assert proxy.index(0, COLUMNS.index("Status")).data() == "unfinished"
