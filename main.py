@@ -2,7 +2,7 @@
 
 python main.py                        the desktop app
 python main.py train [options]        headless training (python main.py train --help)
-python main.py --self-test            build the window, train, draw, save/open; prints "self-test ok"
+python main.py --self-test            train, draw, save and reopen; prints "self-test ok"
 python main.py --quit-after-startup   show the window with its data ready, then exit
 python main.py --version
 """
