@@ -1,7 +1,8 @@
 """Saving and loading a trained model as one ``.npz`` file, never unpickled.
 
 The archive holds the parameters (``param/W1``, ``param/b1``, ...), the data scaler
-(``scaler/mean``, ``scaler/scale``) and a JSON ``metadata`` string: a format tag and version, the
+(``scaler/mean``, ``scaler/scale``), the per-update losses of the history
+(``history/update_losses``) and a JSON ``metadata`` string: a format tag and version, the
 architecture, the run's configuration and its history. Loading reads with ``allow_pickle=False``
 and checks everything before building a model, so a bad file raises ``ModelFileError`` with a
 message saying what is wrong, and nothing else is touched. Saving writes a temporary file next to
@@ -25,6 +26,7 @@ from engine.mlp import MLP
 
 FORMAT_TAG = "backprop-lab-model"
 FORMAT_VERSION = 1
+UPDATE_LOSSES = "history/update_losses"
 
 
 class ModelFileError(Exception):
@@ -39,6 +41,14 @@ class ModelFile:
     config: RunConfig | None = None
     scaler: Standardizer | None = None
     history: History | None = None
+
+
+def _history_without_losses(history: History | None) -> dict[str, Any] | None:
+    if history is None:
+        return None
+    data = history.to_dict()
+    data["update_losses"] = []
+    return data
 
 
 def save_model(
@@ -65,9 +75,12 @@ def save_model(
         },
         "param_keys": list(model.params),
         "config": config.to_dict() if config else None,
-        "history": history.to_dict() if history else None,
+        "history": _history_without_losses(history),
     }
     arrays = {f"param/{k}": v for k, v in model.params.items()}
+    if history is not None:
+        # Per-update losses can number hundreds of thousands: a binary array, not JSON text.
+        arrays[UPDATE_LOSSES] = np.asarray(history.update_losses, dtype=np.float64)
     if scaler is not None:
         arrays["scaler/mean"], arrays["scaler/scale"] = scaler.mean, scaler.scale
     arrays["metadata"] = np.array(json.dumps(metadata))
@@ -154,6 +167,11 @@ def load_model_file(path: str | os.PathLike) -> ModelFile:
     try:
         config = RunConfig.from_dict(metadata["config"]) if metadata.get("config") else None
         history = History.from_dict(metadata["history"]) if metadata.get("history") else None
+        losses = arrays.get(UPDATE_LOSSES)
+        if history is not None and losses is not None:
+            if losses.ndim != 1 or losses.dtype.kind != "f":
+                raise ValueError(f"update losses of shape {losses.shape} ({losses.dtype})")
+            history.update_losses = losses.tolist()
     except (TypeError, ValueError, KeyError) as error:
         raise ModelFileError(f"{path}: invalid configuration or history ({error})") from None
     return ModelFile(model=model, config=config, scaler=scaler, history=history)

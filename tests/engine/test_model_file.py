@@ -43,6 +43,9 @@ def test_round_trip_predicts_exactly_like_the_saved_model(tmp_path, digits, trai
     assert loaded.model.hidden_sizes == (12, 7) and loaded.model.activation.name == "tanh"
     assert loaded.config == config
     assert loaded.history.to_dict() == history.to_dict()
+    # the per-update losses travel as a float array, not as JSON text
+    assert _metadata(path)["history"]["update_losses"] == []
+    assert len(loaded.history.update_losses) == len(history.update_losses) > 100
     np.testing.assert_array_equal(loaded.scaler.mean, digits.scaler.mean)
     assert isinstance(load_model(path), MLP)
 
