@@ -227,13 +227,18 @@ class MainWindow(QMainWindow):
         self.training_view.set_epoch_span(0.0, self.trace.epoch_offset + config.epochs)
         self._run_config, self._end = config, None
         self._control = make_control()
-        self._worker = TrainingWorker(self.session.model, data, config, self._control)
+        # The cost of a frame is remembered from the previous run, so even a short run is paced
+        # from its first batch.
+        self._worker = TrainingWorker(
+            self.session.model, data, config, self._control,
+            interval=pace_for_frame_cost(self._frame_cost),
+        )  # fmt: skip
         self._worker.progress.connect(self._on_progress)
         self._worker.finished.connect(self._on_worker_finished)
         self._thread = worker_thread(self._worker)
         self._thread.finished.connect(self._on_thread_finished)
         self._started, self._paused_total = time.monotonic(), 0.0
-        self._gui_cpu, self._frame_cost = time.thread_time(), 0.0
+        self._gui_cpu = time.thread_time()
         self.controls.show_notice(None)
         self.controls.show_progress(0, config.epochs, 0, config.epochs * per_epoch, None)
         self.statusBar().showMessage(f"Training: {describe(config)}, {config.epochs} epochs")
