@@ -27,13 +27,14 @@ from gui.confusion_view import ConfusionMatrixView
 from gui.digit_widgets import digit_pixmap
 from gui.error_detail import ErrorDetail
 from gui.guess_game import GuessGame
+from gui.refresh_when_shown import RefreshWhenShown
 from gui.session import Session
 
 THUMBNAIL = 56  # pixels
 WRONG_TEXT = QColor(190, 30, 30)
 
 
-class ErrorsPanel(QWidget):
+class ErrorsPanel(RefreshWhenShown, QWidget):
     """Worst-errors browser with its detail view, confusion matrix and guessing game.
 
     Attributes
@@ -185,23 +186,10 @@ class ErrorsPanel(QWidget):
             self.detail.show_sample(int(current.data(Qt.ItemDataRole.UserRole)))
 
     def _on_run_finished(self, _end) -> None:
-        self._refresh_if_visible()
+        self.refresh_when_visible()
 
     def _on_model_changed(self) -> None:
         if self.session.model is not self._model:
-            self._refresh_if_visible()
+            self.refresh_when_visible()
         else:
             self.stale = True
-
-    def _refresh_if_visible(self) -> None:
-        """Refresh now if the panel is on screen, else when it is next shown (a hidden tab
-        must not cost the end of every run ~30 ms)."""
-        if self.isVisible():
-            self.refresh()
-        else:
-            self.stale = True
-
-    def showEvent(self, event) -> None:
-        if self.stale:
-            self.refresh()
-        super().showEvent(event)

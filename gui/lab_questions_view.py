@@ -13,6 +13,7 @@ from engine import LabAnswers, fit_diagnosis, lab_answers
 from engine.lab_questions import LAB_SAMPLE
 from gui.digit_widgets import digit_pixmap
 from gui.messages import describe
+from gui.refresh_when_shown import RefreshWhenShown
 from gui.session import Session
 
 QUESTIONS = (
@@ -25,7 +26,7 @@ AGREE_STYLE, DIFFER_STYLE = "color: #009E73;", "color: #c0392b;"
 IMAGE_SIZE = 112
 
 
-class LabQuestionsView(QWidget):
+class LabQuestionsView(RefreshWhenShown, QWidget):
     """Question-and-answer rows; ``answers`` and ``verdict`` hold the latest figures."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -72,8 +73,8 @@ class LabQuestionsView(QWidget):
         layout.addStretch(1)
         data = session.data
         self.image_label.setPixmap(digit_pixmap(data.test_image(LAB_SAMPLE), IMAGE_SIZE))
-        session.run_finished.connect(self._on_outdated)
-        session.model_replaced.connect(self._on_outdated)
+        session.run_finished.connect(self.refresh_when_visible)
+        session.model_replaced.connect(self.refresh_when_visible)
 
     def refresh(self) -> None:
         """Answer the questions for the session's model and history now."""
@@ -92,14 +93,3 @@ class LabQuestionsView(QWidget):
         self.answer_labels[2].setText(train)
         self.answer_labels[2].setStyleSheet(AGREE_STYLE if answers.agree else DIFFER_STYLE)
         self.answer_labels[3].setText(f"<b>{verdict.capitalize()}</b>: {reason}")
-
-    def _on_outdated(self, *_args) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self.stale = True
-
-    def showEvent(self, event) -> None:
-        if self.stale:
-            self.refresh()
-        super().showEvent(event)
