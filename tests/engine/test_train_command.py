@@ -94,3 +94,26 @@ def test_diverging_run_exits_3_with_the_reason(tmp_path):
 def test_help_exits_0():
     result = train("--help")
     assert result.returncode == 0 and "--batch-size" in result.stdout
+
+
+def test_progress_line_shows_on_a_terminal_and_is_erased():
+    import io
+
+    import numpy as np
+
+    from engine.train_command import ProgressLine
+    from engine.training import UpdateLosses
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    line = ProgressLine(terminal, per_epoch=100)
+    line.show(UpdateLosses(epoch=2, first_update=101, losses=np.zeros(50)))
+    assert "epoch 2:  50.0%" in terminal.getvalue()
+    line.clear()
+    assert terminal.getvalue().endswith("\r")
+    piped = io.StringIO()
+    ProgressLine(piped, per_epoch=100).show(UpdateLosses(1, 1, np.zeros(50)))
+    assert piped.getvalue() == ""  # nothing but the lab's lines when not on a terminal
