@@ -1,5 +1,10 @@
 """Runs through the window: to the end, paused, stopped, restarted, diverged, closed mid-run."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import shiboken6
 from PySide6.QtCore import Qt
@@ -7,6 +12,7 @@ from PySide6.QtWidgets import QLabel
 
 from engine import RunConfig
 
+ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT = 60_000  # ms; a run here takes well under a second to a few seconds
 # One sample at a time through two hidden layers takes the engine's generic (slower) path, about
 # half a second per epoch: long enough to pause, stop or close it mid-run.
@@ -117,3 +123,45 @@ def test_diverging_run_keeps_finite_weights_and_explains(make_window, qtbot):
     assert notice.isVisible() and "diverged" in notice.text()
     assert "diverged" in window.statusBar().currentMessage()
     assert np.isfinite(window.trace.update_loss.values).all()
+
+
+CLOSE_MID_RUN = """
+import sys, tempfile, time
+from pathlib import Path
+from PySide6.QtCore import QSettings
+from gui.app import make_application
+from gui import MainWindow
+from engine import RunConfig
+
+app = make_application([], "test")
+folder = Path(tempfile.mkdtemp())
+window = MainWindow(settings=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat),
+                    runs_folder=folder / "runs")
+window.show()
+window.form.set_config(RunConfig(hidden_sizes=(64, 64), init="glorot", epochs=200))
+closed = []
+
+def close_once():
+    if not closed:
+        closed.append(time.perf_counter())
+        window.close()  # the last window: the application quits
+
+window.progress_drawn.connect(close_once)
+window.start_training()
+code = app.exec()
+print(f"exit after close: {time.perf_counter() - closed[0]:.3f} s, thread {window.training_thread}")
+sys.exit(code)
+"""
+
+
+def test_closing_mid_run_exits_the_process_cleanly_and_quickly(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", CLOSE_MID_RUN], capture_output=True, text=True, timeout=60,
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no Qt warning
+    seconds = float(result.stdout.split("exit after close: ")[1].split(" s")[0])
+    assert seconds < 2.0
+    assert "thread None" in result.stdout
