@@ -4,8 +4,9 @@ Each test image of the lab split (15 %, random_state=37) is redrawn as a 32x32 b
 (each 8x8 count becomes a 4x4 block with that many pixels on), transformed as a user might draw
 it, converted back with ``bitmap_to_digit`` and classified by a LogisticRegression trained on the
 standardised training images (and an MLP). Prints accuracy per case, how much the cells change,
-the lowest correlation between a class's mean redrawn and original images, the "1" check and the
-timing. Needs the ``engine`` package to import.
+the lowest correlation between a class's mean redrawn and original images, the "1" checks (plain
+strokes, and a "1" with a flag and a base drawn with a round pen) and the timing. Needs the
+``engine`` package to import.
 
 Run: ``python bench/drawing_quality.py``
 """
@@ -55,6 +56,17 @@ def shrink_into_corner(bitmap: np.ndarray, size: int = 24, canvas: int = 64) -> 
     out = np.zeros((canvas, canvas), dtype=bool)
     out[2 : 2 + size, canvas - size - 3 : canvas - 3] = bitmap[np.ix_(idx, idx)]
     return out
+
+
+def draw_strokes(segments, pen: float = 18, size: int = 280) -> np.ndarray:
+    """Round-pen line segments ``((x0, y0), (x1, y1))`` on a size x size canvas, like a mouse."""
+    yy, xx = np.mgrid[:size, :size].astype(np.float64)
+    ink = np.zeros((size, size), dtype=bool)
+    for (x0, y0), (x1, y1) in segments:
+        dx, dy = x1 - x0, y1 - y0
+        t = np.clip(((xx - x0) * dx + (yy - y0) * dy) / (dx * dx + dy * dy), 0, 1)
+        ink |= (xx - x0 - t * dx) ** 2 + (yy - y0 - t * dy) ** 2 <= (pen / 2) ** 2
+    return ink
 
 
 def thick_pen(bitmap: np.ndarray, scale: int = 4, grow: int = 3) -> np.ndarray:
@@ -146,6 +158,18 @@ def main() -> None:
             f"{name:20s} column ink {one.sum(axis=0).astype(int).tolist()}, "
             f"corr with mean '1' {c1:.3f}, with 20-wide block {cb:.3f}"
         )
+
+    flag, base = [((110, 70), (150, 30)), ((150, 30), (150, 250))], [((110, 250), (190, 250))]
+    for name, segments in {"flagged 1": flag, "flagged 1 + base": flag + base}.items():
+        for pen in (12, 18, 24):
+            one = bitmap_to_digit(draw_strokes(segments, pen))
+            x = scaler.transform(one.reshape(1, -1))
+            preds = " ".join(f"{m} {model.predict(x)[0]}" for m, model in models.items())
+            c1 = np.corrcoef(one.sum(axis=0), mean_one.sum(axis=0))[0, 1]
+            print(
+                f"{name + f', pen {pen}':24s} column ink {one.sum(axis=0).astype(int).tolist()}, "
+                f"column corr with mean '1' {c1:.3f}, read as: {preds}"
+            )
 
     rng = np.random.default_rng(0)
     canvas = np.zeros((280, 280), dtype=bool)

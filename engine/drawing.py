@@ -20,8 +20,15 @@ height and has about 313 on pixels. The pipeline, one public function per stage:
 Thin digits: stretched to 20 pixels, a plain "1" would become a solid block, but the dataset's
 ones are bars two to three blocks wide in the middle (mean column ink of class 1 is about
 [0, 5, 42, 93, 106, 56, 9, 2]). ``box_width`` therefore keeps the ink's aspect ratio, times
-1.5625, when that gives less than 20: only ink narrower than 0.4 of its height (in practice
-ones) is affected. ``digit_stages`` returns every stage for display. NumPy only (no Qt, SciPy).
+1.5625, when that gives less than 20: only ink narrower than 0.4 of its height is affected. A
+"1" with a flag (and a base) has a wide bounding box, though, and stretched to it the flag spans
+columns 2-6 and reads as a 2, 3 or 7; the dataset's flags are short blobs left of a thick stem.
+So the width that counts is the smaller of the box's and ``CORE_FACTOR`` times the ink's width
+in the middle 40 % of its rows (``core_width``), where a 1 is just its stem, whereas any other
+digit spans most of its width there (in ``load_digits()`` the rule never narrows a box).
+Boxes of at most ``MASS_CENTRED`` pixels are centred on their ink's centre of mass, as the
+dataset's ones are, so a flag does not push the stem off centre. ``digit_stages`` returns every
+stage for display. NumPy only (no Qt, SciPy).
 """
 
 from __future__ import annotations
@@ -34,6 +41,10 @@ FRAME = 32
 BOX_WIDTH = 20
 MIN_ON, MAX_ON = 256, 412
 FULL_ASPECT = 0.4  # ink at least this wide (width / height) is stretched to the full 20 pixels
+CORE_ROWS = (0.3, 0.7)  # the middle rows of the ink box, where a 1 is only its stem
+CORE_FACTOR = 1.8  # ink width counted = min(box width, CORE_FACTOR * width in those rows)
+MASS_CENTRED = 12  # boxes at most this wide (ones) are centred on the ink's centre of mass ...
+MASS_CENTRE = 16.5  # ... put at this x (pixels from the left), where the dataset's ones have it
 _MIN_WIDTH = 2
 _MAX_STEPS = 8
 
@@ -94,26 +105,47 @@ def to_binary_32(bitmap: np.ndarray) -> np.ndarray:
     return resample_binary(to_binary(bitmap), (FRAME, FRAME))
 
 
-def box_width(height: int, width: int) -> int:
+def core_width(cropped: np.ndarray) -> int:
+    """Width of the ink in the middle rows (``CORE_ROWS``) of an ink box (h, w), h, w >= 1.
+
+    For a "1" that is its stem, without flag or base; the full width ``w`` if those rows are empty.
+    """
+    h = cropped.shape[0]
+    lo = int(h * CORE_ROWS[0])
+    cols = np.flatnonzero(cropped[lo : max(lo + 1, int(np.ceil(h * CORE_ROWS[1])))].any(axis=0))
+    return int(cols[-1] - cols[0] + 1) if cols.size else cropped.shape[1]
+
+
+def box_width(height: int, width: int, core: int | None = None) -> int:
     """Width (of 32 pixels) that an ink box of ``height`` x ``width`` is stretched to.
 
-    Returns NIST's 20 if ``width / height >= FULL_ASPECT``, else ``round(20 * width / height /
-    FULL_ASPECT)``, at least 2: a plain "1" stays a narrow bar, as the dataset's ones are.
+    With ``core`` (``core_width``), the ink counts as ``min(width, CORE_FACTOR * core)`` wide, so
+    that a 1's flag or base does not widen its box. Returns NIST's 20 if that is at least
+    ``FULL_ASPECT`` of the height, else ``round(20 * width / height / FULL_ASPECT)``, at least 2:
+    a "1" stays a narrow bar, as the dataset's ones are.
     """
+    if core is not None:
+        width = min(width, CORE_FACTOR * core)
     return int(np.clip(round(BOX_WIDTH * width / (height * FULL_ASPECT)), _MIN_WIDTH, BOX_WIDTH))
 
 
 def scale_to_box(cropped: np.ndarray) -> np.ndarray:
     """Stretch an ink box (h, w) to 32 high by ``box_width`` wide, centred in a (32, 32) frame.
 
-    Ordinary digits land in columns 6..25 (NIST); an empty box gives an empty frame.
+    Ordinary digits land in columns 6..25 (NIST); boxes at most ``MASS_CENTRED`` wide (ones) are
+    centred on their column centre of mass; an empty box gives an empty frame.
     """
     frame = np.zeros((FRAME, FRAME), dtype=bool)
     if cropped.size == 0:
         return frame
-    w = box_width(*cropped.shape)
+    w = box_width(*cropped.shape, core_width(cropped))
+    scaled = resample_binary(cropped, (FRAME, w))
     left = (FRAME - w + 1) // 2
-    frame[:, left : left + w] = resample_binary(cropped, (FRAME, w))
+    if w <= MASS_CENTRED:
+        mass = scaled.sum(axis=0)
+        centre = float(mass @ (np.arange(w) + 0.5)) / mass.sum()
+        left = int(np.clip(np.floor(MASS_CENTRE + 0.5 - centre), 0, FRAME - w))
+    frame[:, left : left + w] = scaled
     return frame
 
 

@@ -35,7 +35,7 @@ def build(venv_dir: Path, dist: Path, work: Path) -> Path:
     run(
         python, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
         "--distpath", dist, "--workpath", work, ROOT / "backprop-lab.spec",
-    )
+    )  # fmt: skip
     folder = dist / "backprop-lab"
     size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
     print(f"bundle: {folder} ({size / 2**20:.0f} MiB)")

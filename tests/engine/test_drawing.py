@@ -11,6 +11,7 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from engine import drawing
@@ -18,6 +19,8 @@ from engine.drawing import (
     DigitStages,
     bitmap_to_digit,
     block_counts,
+    box_width,
+    core_width,
     crop_to_ink,
     deslant,
     digit_stages,
@@ -73,6 +76,41 @@ def leaning(bitmap: np.ndarray, slope: float = 0.25, scale: int = 4) -> np.ndarr
     return out
 
 
+def draw_strokes(segments, pen: float = 18, size: int = 280) -> np.ndarray:
+    """Round-pen line segments ``((x0, y0), (x1, y1))`` on a size x size canvas, like a mouse."""
+    yy, xx = np.mgrid[:size, :size].astype(np.float64)
+    ink = np.zeros((size, size), dtype=bool)
+    for (x0, y0), (x1, y1) in segments:
+        dx, dy = x1 - x0, y1 - y0
+        t = np.clip(((xx - x0) * dx + (yy - y0) * dy) / (dx * dx + dy * dy), 0, 1)
+        ink |= (xx - x0 - t * dx) ** 2 + (yy - y0 - t * dy) ** 2 <= (pen / 2) ** 2
+    return ink
+
+
+def polyline(*points) -> list:
+    """Segments joining ``points`` (x, y) in order."""
+    return list(zip(points[:-1], points[1:], strict=True))
+
+
+def ellipse(cx: float, cy: float, rx: float, ry: float) -> list:
+    angle = np.linspace(0, 2 * np.pi, 41)
+    return polyline(*zip(cx + rx * np.cos(angle), cy + ry * np.sin(angle), strict=True))
+
+
+FLAG_ONE = polyline((110, 70), (150, 30), (150, 250))  # the flag, then the stem
+BASE = polyline((110, 250), (190, 250))
+STROKE_DIGITS = {  # other digits drawn from strokes on a 280x280 canvas: (label, segments)
+    "0": (0, ellipse(140, 140, 60, 105)),
+    "0 narrow": (0, ellipse(140, 140, 35, 105)),
+    "4": (4, polyline((160, 30), (70, 170), (210, 170)) + polyline((170, 100), (170, 250))),
+    "4 open": (4, polyline((90, 30), (80, 160), (210, 160)) + polyline((170, 40), (170, 250))),
+    "4 narrow": (4, polyline((150, 30), (100, 170), (185, 170)) + polyline((165, 100), (165, 250))),
+    "7": (7, polyline((70, 40), (210, 40), (120, 250))),
+    "7 narrow": (7, polyline((110, 40), (180, 40), (140, 250))),
+    "7 crossed": (7, polyline((80, 40), (200, 40), (130, 250)) + polyline((120, 150), (200, 150))),
+}
+
+
 @pytest.fixture(scope="module")
 def lab():
     digits = load_digits()
@@ -84,6 +122,23 @@ def lab():
     base = clf.score(scaler.transform(x_te), y_te)
     bitmaps = [counts_to_bitmap(x) for x in x_te]
     return digits, scaler, clf, base, bitmaps, y_te
+
+
+@pytest.fixture(scope="module")
+def classifiers(lab):
+    """LogisticRegression and a 64-unit MLP trained on the lab split, and their scaler."""
+    digits, scaler = lab[0], lab[1]
+    x_tr, _, y_tr, _ = train_test_split(
+        digits.data.astype(np.float32), digits.target, test_size=0.15, random_state=37
+    )
+    mlp = MLPClassifier((64,), max_iter=1000, random_state=0).fit(scaler.transform(x_tr), y_tr)
+    return scaler, {"logreg": lab[2], "mlp64": mlp}
+
+
+def _predict(classifiers, bitmap: np.ndarray) -> dict[str, int]:
+    scaler, models = classifiers
+    x = scaler.transform(bitmap_to_digit(bitmap).reshape(1, -1))
+    return {name: int(model.predict(x)[0]) for name, model in models.items()}
 
 
 def test_counts_to_bitmap_round_trips(lab):
@@ -265,3 +320,51 @@ def test_fast_enough_for_every_mouse_move():
         bitmap_to_digit(canvas)
         times.append(time.perf_counter() - t0)
     assert np.median(times) < 0.005
+
+
+@pytest.mark.parametrize("pen", [12, 18, 24])
+@pytest.mark.parametrize("base", [False, True], ids=["flag", "flag+base"])
+def test_flagged_one_is_read_as_one(classifiers, base, pen):
+    """A "1" with a flag (and a base serif), as most people write it, is a 1, not a 2, 3 or 7."""
+    one = draw_strokes(FLAG_ONE + (BASE if base else []), pen)
+    assert _predict(classifiers, one) == {"logreg": 1, "mlp64": 1}
+
+
+@pytest.mark.parametrize("base", [False, True], ids=["flag", "flag+base"])
+def test_flagged_one_has_the_datasets_column_ink(lab, base):
+    digits = lab[0]
+    class_means = [digits.images[digits.target == c].sum(axis=1).mean(axis=0) for c in range(10)]
+    stages = digit_stages(draw_strokes(FLAG_ONE + (BASE if base else [])))
+    column_ink = stages.digit.sum(axis=0)
+    corr = [np.corrcoef(column_ink, mean)[0, 1] for mean in class_means]
+    assert int(np.argmax(corr)) == 1, np.round(corr, 2)
+    assert corr[1] > 0.9
+    assert column_ink[[0, 1, 6, 7]].sum() <= 0.05 * column_ink.sum()  # the flag is a short blob
+    scaled_cols = np.flatnonzero(stages.scaled.any(axis=0))
+    assert scaled_cols.size <= 8  # a narrow box, not the flag stretched over 20 pixels
+
+
+@pytest.mark.parametrize("pen", [12, 18, 24])
+@pytest.mark.parametrize("name", list(STROKE_DIGITS))
+def test_other_stroke_digits_keep_their_class(classifiers, name, pen):
+    label, segments = STROKE_DIGITS[name]
+    assert _predict(classifiers, draw_strokes(segments, pen)) == {"logreg": label, "mlp64": label}
+
+
+def test_core_width_ignores_flag_and_base():
+    cropped = crop_to_ink(draw_strokes(FLAG_ONE + BASE, pen=18))
+    assert cropped.shape[1] > 90  # flag and base widen the bounding box ...
+    assert core_width(cropped) <= 20  # ... but the middle rows hold only the 18 px stem
+    h, w = cropped.shape
+    assert box_width(h, w) == 20
+    assert box_width(h, w, core_width(cropped)) <= 8
+    four = crop_to_ink(draw_strokes(STROKE_DIGITS["4"][1]))
+    assert box_width(*four.shape, core_width(four)) == 20
+
+
+def test_core_rule_never_narrows_a_dataset_digit(lab):
+    """In load_digits() every digit's middle rows are wide: the box rule is unchanged there."""
+    for image in lab[0].images:
+        cropped = crop_to_ink(counts_to_bitmap(image))
+        h, w = cropped.shape
+        assert box_width(h, w, core_width(cropped)) == box_width(h, w)
