@@ -97,6 +97,9 @@ class TrainingWorker(QObject):
         self.interval = interval
         per_epoch = updates_per_epoch(len(data.y_train), min(config.batch_size, len(data.y_train)))
         self.eval_every = max(1, per_epoch // 10)
+        self.total_updates = config.epochs * per_epoch
+        self._updates_seen = 0
+        self._started = 0.0
         self.sent_batches = 0
         self.sent_updates = 0
         self.sent_evaluations = 0
@@ -114,13 +117,22 @@ class TrainingWorker(QObject):
         self._last_emit = time.monotonic()
         self.progress.emit(ProgressBatch(records, params, paused, final, n_updates, n_evals))
 
+    def _ends_before_next_frame(self) -> bool:
+        """True when, at the pace so far, the run ends (and its final batch is drawn) sooner
+        than the next frame would be due: a short run then costs one frame, not two."""
+        if self._updates_seen == 0:
+            return False
+        elapsed = time.monotonic() - self._started
+        left = elapsed * (self.total_updates - self._updates_seen) / self._updates_seen
+        return left < self.interval
+
     @Slot()
     def run(self) -> None:
         if isinstance(self.control, _PauseAwareControl):
             self.control.on_pause = lambda: self._flush(paused=True)
         data = self.data
         end = None
-        self._last_emit = time.monotonic()
+        self._last_emit = self._started = time.monotonic()
         try:
             for record in run_training(
                 self.model,
@@ -133,9 +145,14 @@ class TrainingWorker(QObject):
                 eval_every=self.eval_every,
             ):
                 self._buffer.append(record)
+                if isinstance(record, UpdateLosses):
+                    self._updates_seen += len(record.losses)
                 if isinstance(record, RunEnded):
                     end = record
-                elif time.monotonic() - self._last_emit >= self.interval:
+                elif (
+                    time.monotonic() - self._last_emit >= self.interval
+                    and not self._ends_before_next_frame()
+                ):
                     self._flush()
         except Exception as error:  # the GUI must hear of it, or it waits forever
             traceback.print_exc()
