@@ -90,6 +90,9 @@ class FileActions(QObject):
         self.save_action = self._action("&Save model…", QKeySequence.StandardKey.Save)
         self.open_action = self._action("&Open model…", QKeySequence.StandardKey.Open)
         self.csv_action = self._action("Export &history as CSV…")
+        self.csv_action.setToolTip(
+            "The runs selected in the Runs panel, or the current run when none is selected"
+        )
         self.numpy_action = self._action("Export to &NumPy…")
         self.save_action.triggered.connect(self.ask_save_model)
         self.open_action.triggered.connect(self.ask_open_model)
@@ -200,10 +203,19 @@ class FileActions(QObject):
         self._report(f"Opened {Path(path).name}: {describe(config)}")
         return True
 
+    def histories_to_export(self) -> list[tuple[str, History]]:
+        """The runs selected in the Runs panel (named "run N: name"), else the current run."""
+        runs = self.window.runs.panel
+        selected = [(runs.model.number(run), run) for run in runs.selected_runs()]
+        if selected:
+            return [(f"run {number}: {run.name}", run.history) for number, run in selected]
+        return [("current run", self.window.session.history)]
+
     def export_history_to(self, path: str | os.PathLike) -> Path | None:
+        """Write the histories of ``histories_to_export()`` to one CSV file."""
         return self._attempt(
             "Could not export the history",
-            lambda: export_histories_csv(path, [("current run", self.window.session.history)]),
+            lambda: export_histories_csv(path, self.histories_to_export()),
         )
 
     def export_plot_to(

@@ -125,3 +125,31 @@ def test_a_run_without_evaluations_shows_dashes(make_window, runs_folder):
     proxy = window.runs.panel.proxy
     assert proxy.index(0, COLUMNS.index("Test acc.")).data() == "—"
     assert proxy.index(0, COLUMNS.index("Status")).data() == "unfinished"
+
+
+def test_history_csv_exports_the_selected_runs_else_the_current_one(
+    make_window, qtbot, stored_run, runs_folder, tmp_path
+):
+    import csv
+
+    store = RunStore(runs_folder)
+    for rate in (0.01, 0.5):
+        store.save(stored_run(RunConfig(learning_rate=rate, epochs=1, batch_size=64)))
+    window = make_window()
+    panel = window.runs.panel
+    first, second = panel.model.runs
+    train(window, qtbot, RunConfig(epochs=1, batch_size=64))  # the current run (also run 3)
+    panel.select_runs([])
+
+    def exported_runs(name):
+        path = window.file_actions.export_history_to(tmp_path / name)
+        with open(path, newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        return {row["run"] for row in rows}, rows
+
+    assert exported_runs("none.csv")[0] == {"current run"}
+    panel.select_runs([first, second])
+    names, rows = exported_runs("both.csv")
+    assert names == {f"run 1: {first.name}", f"run 2: {second.name}"}
+    updates = [r for r in rows if r["run"] == f"run 2: {second.name}" and r["kind"] == "update"]
+    assert [float(r["batch_loss"]) for r in updates] == second.history.update_losses
