@@ -19,44 +19,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QMouseEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QEvent, QPointF  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
-LEFT = Qt.MouseButton.LeftButton
-# Strokes of a few digits in canvas fractions (x right, y down), one list of points per stroke.
-DIGIT_STROKES = {
-    0: [[(0.5 + 0.28 * math.sin(t), 0.5 - 0.38 * math.cos(t)) for t in np.linspace(0, 6.4, 40)]],
-    1: [[(0.5, 0.12), (0.5, 0.88)]],
-    7: [[(0.25, 0.15), (0.75, 0.15), (0.62, 0.45), (0.45, 0.88)]],
-}
-
-
-def send_mouse(widget: QWidget, kind: QEvent.Type, point: QPointF, buttons) -> None:
-    """Deliver a mouse event with explicit button state (QTest.mouseMove carries none)."""
-    button = LEFT if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton
-    global_point = QPointF(widget.mapToGlobal(point.toPoint()))
-    event = QMouseEvent(kind, point, global_point, button, buttons, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, event)
-
-
-def drag(widget: QWidget, points: list[tuple[float, float]], steps: int = 4) -> None:
-    """One stroke with the left button: press, moves (``steps`` per segment), release.
-
-    ``points`` are fractions of the widget's width and height.
-    """
-    w, h = widget.width(), widget.height()
-    pixels = [QPointF(x * w, y * h) for x, y in points]
-    send_mouse(widget, QEvent.Type.MouseButtonPress, pixels[0], LEFT)
-    for a, b in zip(pixels[:-1], pixels[1:], strict=True):
-        for k in range(1, steps + 1):
-            send_mouse(widget, QEvent.Type.MouseMove, a + (b - a) * (k / steps), LEFT)
-    send_mouse(widget, QEvent.Type.MouseButtonRelease, pixels[-1], Qt.MouseButton.NoButton)
-
-
-def draw_digit(widget: QWidget, digit: int) -> None:
-    for stroke in DIGIT_STROKES[digit]:
-        drag(widget, stroke)
+from gui.mouse_drawing import LEFT, NONE, send_mouse  # noqa: E402
 
 
 def trained_session():
@@ -89,22 +55,21 @@ def main(repeats: int = 300) -> None:
 
     path = [(0.5 + 0.3 * math.sin(t), 0.5 - 0.35 * math.cos(t)) for t in np.linspace(0, 6, 60)]
     w, h = canvas.width(), canvas.height()
-    send_mouse(canvas, QEvent.Type.MouseButtonPress, QPointF(path[0][0] * w, path[0][1] * h), LEFT)
+    start_point = QPointF(path[0][0] * w, path[0][1] * h)
+    send_mouse(canvas, QEvent.Type.MouseButtonPress, start_point, LEFT, LEFT)
     app.processEvents()
     latencies = []
     for k in range(repeats):
         x, y = path[k % len(path)]
         before = len(updates)
         start = time.perf_counter()
-        send_mouse(canvas, QEvent.Type.MouseMove, QPointF(x * w, y * h), LEFT)
+        send_mouse(canvas, QEvent.Type.MouseMove, QPointF(x * w, y * h), NONE, LEFT)
         app.processEvents()  # the repaints of the canvas, images and bars
         end = time.perf_counter()
         if len(updates) != before + 1:
             raise RuntimeError("a mouse move did not update the prediction")
         latencies.append(end - start)
-    send_mouse(
-        canvas, QEvent.Type.MouseButtonRelease, QPoint(0, 0).toPointF(), Qt.MouseButton.NoButton
-    )
+    send_mouse(canvas, QEvent.Type.MouseButtonRelease, start_point, LEFT, NONE)
     ms = np.array(latencies) * 1e3
     print(f"mouse move -> updated prediction (+ repaint), {repeats} moves on a "
           f"{w}x{h} canvas: median {np.median(ms):.2f} ms, p95 {np.percentile(ms, 95):.2f} ms, "
