@@ -1,6 +1,7 @@
 """GUI test fixtures: headless Qt, throwaway settings, and a guard against leaked QThreads."""
 
 import os
+import re
 import tempfile
 
 # Before anything imports Qt: draw offscreen, and point the default QSettings location at a
@@ -15,17 +16,16 @@ import shiboken6  # noqa: E402
 from PySide6.QtCore import QSettings, QThread  # noqa: E402
 
 from engine import load_lab_split  # noqa: E402
-
-# The offscreen platform warns whenever a top-level window's size hints change; it is no fault
-# of ours, and every other Qt warning still fails the test (qt_log_level_fail in pyproject).
-OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints"
+from gui.app import OFFSCREEN_NOISE  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
+    """The offscreen platform warns whenever a top-level window's size hints change; it is no
+    fault of ours, and every other Qt warning still fails the test (qt_log_level_fail)."""
     here = os.path.dirname(__file__)
     for item in items:
         if str(item.path).startswith(here):
-            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+            item.add_marker(pytest.mark.qt_log_ignore(re.escape(OFFSCREEN_NOISE)))
 
 
 @pytest.fixture(autouse=True)
