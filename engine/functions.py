@@ -33,12 +33,18 @@ def one_hot(n_classes: int, y: int | Sequence[int] | np.ndarray) -> np.ndarray:
     return np.eye(n_classes)[labels]
 
 
+def _as_float(X) -> np.ndarray:
+    """``X`` as an array, integers and booleans as float64, floats kept in their precision."""
+    X = np.asarray(X)
+    return X.astype(np.float64) if X.dtype.kind in "iub" else X
+
+
 def softmax(X: np.ndarray) -> np.ndarray:
     """Softmax of one logit vector ``(n_classes,)`` or of each row of ``(n_samples, n_classes)``.
 
     The row maximum is subtracted first, so any finite logits work (no overflow, rows sum to 1).
     """
-    X = np.asarray(X, dtype=np.float64 if np.asarray(X).dtype.kind in "iub" else None)
+    X = _as_float(X)
     shifted = X - X.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=-1, keepdims=True)
@@ -72,7 +78,7 @@ def nll(Y_true: np.ndarray, Y_pred: np.ndarray) -> float:
 
 def sigmoid(X: np.ndarray) -> np.ndarray:
     """Logistic function ``1 / (1 + exp(-X))``, stable for any finite input."""
-    X = np.asarray(X, dtype=np.float64 if np.asarray(X).dtype.kind in "iub" else None)
+    X = _as_float(X)
     # exp(-|X|) never overflows; the two branches agree mathematically. (This exact formula is
     # also the exported NumPy script's, which predicts bit for bit as the app does. NumPy's
     # vectorised exp makes it faster than SciPy's expit on all but the smallest arrays.)
