@@ -177,36 +177,11 @@ def make_contenders(data: Data, with_deep: bool) -> tuple[list[Contender], list[
         contenders.append(Contender(key, label, setup))
 
     # 1. one sample at a time
-    def lab_setup(_: int) -> Runner:
-        net = lab_net()
-        return lambda: lab_epoch(net, data)
+    def fit_setup(
+        hidden: tuple[int, ...], activation: str, batch_size: int, shuffle: bool
+    ) -> Callable[[int], Runner]:
+        """One ``engine.fit`` epoch with its evaluations, as a user gets it."""
 
-    def fit1_setup(_: int) -> Runner:
-        model = engine_model((10,), "sigmoid")
-        return lambda: engine.fit(
-            model,
-            data.X32,
-            data.y32,
-            data.X_test32,
-            data.y_test32,
-            epochs=1,
-            learning_rate=LEARNING_RATE,
-            batch_size=1,
-            shuffle=False,
-        )
-
-    def step1_setup(_: int) -> Runner:
-        step = engine_stepper(engine_model((10,), "sigmoid"), data, 1)
-        order = np.arange(n)
-        return lambda: step(order)
-
-    add("lab", "lab: NeuralNet.train per sample", lab_setup)
-    add("step1", "ours: training updates", step1_setup)
-    add("fit1", FIT_LABEL, fit1_setup)
-    comparisons += [Comparison(1, "step1", "lab", 3.5), Comparison(1, "fit1", "lab", None)]
-
-    # 2. batch 32, same net
-    def fit32_setup(hidden: tuple[int, ...], activation: str) -> Callable[[int], Runner]:
         def setup(round_: int) -> Runner:
             model = engine_model(hidden, activation)
             return lambda: engine.fit(
@@ -217,13 +192,28 @@ def make_contenders(data: Data, with_deep: bool) -> tuple[list[Contender], list[
                 data.y_test32,
                 epochs=1,
                 learning_rate=LEARNING_RATE,
-                batch_size=BATCH,
-                shuffle=True,
+                batch_size=batch_size,
+                shuffle=shuffle,
                 seed=round_,
             )
 
         return setup
 
+    def lab_setup(_: int) -> Runner:
+        net = lab_net()
+        return lambda: lab_epoch(net, data)
+
+    def step1_setup(_: int) -> Runner:
+        step = engine_stepper(engine_model((10,), "sigmoid"), data, 1)
+        order = np.arange(n)
+        return lambda: step(order)
+
+    add("lab", "lab: NeuralNet.train per sample", lab_setup)
+    add("step1", "ours: training updates", step1_setup)
+    add("fit1", FIT_LABEL, fit_setup((10,), "sigmoid", 1, shuffle=False))
+    comparisons += [Comparison(1, "step1", "lab", 3.5), Comparison(1, "fit1", "lab", None)]
+
+    # 2. batch 32, same net
     def step32_setup(hidden: tuple[int, ...], activation: str) -> Callable[[int], Runner]:
         def setup(round_: int) -> Runner:
             step = engine_stepper(engine_model(hidden, activation), data, BATCH)
@@ -249,7 +239,7 @@ def make_contenders(data: Data, with_deep: bool) -> tuple[list[Contender], list[
         return setup
 
     add("step32", "ours: training updates", step32_setup((10,), "sigmoid"))
-    add("fit32", FIT_LABEL, fit32_setup((10,), "sigmoid"))
+    add("fit32", FIT_LABEL, fit_setup((10,), "sigmoid", BATCH, shuffle=True))
     add("sk32", "sklearn: MLPClassifier.partial_fit", sklearn_setup((10,), "logistic"))
     comparisons += [
         Comparison(2, "step32", "lab", 15.0),
@@ -262,7 +252,7 @@ def make_contenders(data: Data, with_deep: bool) -> tuple[list[Contender], list[
     if with_deep:
         deep = (128, 64)
         add("stepdeep", "ours: training updates", step32_setup(deep, "relu"))
-        add("fitdeep", FIT_LABEL, fit32_setup(deep, "relu"))
+        add("fitdeep", FIT_LABEL, fit_setup(deep, "relu", BATCH, shuffle=True))
         add("skdeep", "sklearn: MLPClassifier.partial_fit", sklearn_setup(deep, "relu"))
         comparisons += [
             Comparison(3, "stepdeep", "skdeep", None),
