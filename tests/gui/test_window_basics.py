@@ -15,3 +15,17 @@ def test_window_builds_with_contract_names(make_window, qtbot):
     for name in ("batchSizeInput", "epochsInput", "seedInput"):
         assert window.findChild(QSpinBox, name) is not None, name
     assert window.findChild(QPushButton, "trainButton").isEnabled()
+
+
+def test_window_has_every_contract_name_of_the_issues(make_window):
+    from PySide6.QtWidgets import QWidget
+
+    window = make_window()
+    names = [
+        "learningRateInput", "momentumInput",  # the form (issue 3)
+        "drawCanvas", "clearCanvasButton", "predictionLabel",  # drawing (issue 4)
+        "worstErrorsView", "confusionMatrixView",
+        "runsTable", "frameworkCheckView", "labQuestionsView", "mainTabs",  # issue 5, tabs
+    ]  # fmt: skip
+    missing = [name for name in names if window.findChild(QWidget, name) is None]
+    assert missing == []
