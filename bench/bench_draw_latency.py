@@ -2,7 +2,7 @@
 
 Each repeat sends one real ``QMouseEvent`` (left button held) to the canvas, then processes the
 event loop until the panel's ``prediction_updated`` has been emitted and the repaints are done:
-canvas painting, ``engine.drawing.digit_stages``, the scaler, the forward pass, the three stage
+canvas painting, ``engine.data.drawing.digit_stages``, the scaler, the forward pass, the three stage
 images, the 8x8 values and the bars. The throttle is set to 0 ms so every move is measured.
 Prints the median and the 95th percentile. Target: median under 10 ms.
 
@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QEvent, QPointF  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from gui.mouse_drawing import LEFT, NONE, send_mouse  # noqa: E402
+from gui.draw.mouse_drawing import LEFT, NONE, send_mouse  # noqa: E402
 
 
 def trained_session():
@@ -40,7 +40,7 @@ def trained_session():
 def main(repeats: int = 300) -> None:
     import pyqtgraph as pg
 
-    from gui.draw_panel import DrawPanel
+    from gui.draw.draw_panel import DrawPanel
 
     app = QApplication.instance() or QApplication(sys.argv)
     pg.setConfigOptions(imageAxisOrder="row-major")

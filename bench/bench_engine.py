@@ -8,7 +8,7 @@ is off during each timed call, as in ``timeit`` (no ``gc.collect()`` before it: 
 start every call with cold caches).
 
 The headline ratios (with targets) time what the lab's loop times: the training updates of one
-epoch (the lab's ``train()`` calls; ours: the ``engine.training.make_stepper`` update loop that
+epoch (the lab's ``train()`` calls; ours: the ``engine.training.loop.make_stepper`` update loop that
 ``run_training`` drives, called on the epoch's sample order). ``engine.fit`` is also timed,
 labelled informational: one epoch as a user calls it, with the evaluations the app shows (train
 and test loss and accuracy before training and at the epoch's end, where it also computes the
@@ -60,8 +60,8 @@ from threadpoolctl import threadpool_info, threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import engine  # noqa: E402
 from bench import lab_reference  # noqa: E402
-from engine.config import RunConfig  # noqa: E402
-from engine.training import make_stepper  # noqa: E402
+from engine.training.config import RunConfig  # noqa: E402
+from engine.training.loop import make_stepper  # noqa: E402
 
 LEARNING_RATE = 0.1
 BATCH = 32

@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, QObject, QSettings, QTimer  # noqa: E402
 
 from engine import History, RunConfig, load_lab_split, run_training  # noqa: E402
-from engine.training import updates_per_epoch  # noqa: E402
+from engine.training.loop import updates_per_epoch  # noqa: E402
 from gui.app import make_application  # noqa: E402
 
 

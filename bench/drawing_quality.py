@@ -1,4 +1,4 @@
-"""How well ``engine.drawing.bitmap_to_digit`` reproduces the 8x8 digits, and how fast it is.
+"""How well ``engine.data.drawing.bitmap_to_digit`` reproduces the 8x8 digits, and how fast it is.
 
 Each test image of the lab split (15 %, random_state=37) is redrawn as a 32x32 binary bitmap
 (each 8x8 count becomes a 4x4 block with that many pixels on), transformed as a user might draw
@@ -25,7 +25,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from engine.drawing import bitmap_to_digit, dilate  # noqa: E402
+from engine.data.drawing import bitmap_to_digit, dilate  # noqa: E402
 
 
 def counts_to_bitmap(image: np.ndarray, placement: str = "smooth") -> np.ndarray:

@@ -19,10 +19,10 @@ from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine import RunConfig, fit  # noqa: E402
-from gui.framework_view import FrameworkView  # noqa: E402
-from gui.lab_questions_view import LabQuestionsView  # noqa: E402
-from gui.plots import configure_pyqtgraph  # noqa: E402
+from gui.experiments.framework_view import FrameworkView  # noqa: E402
+from gui.experiments.lab_questions_view import LabQuestionsView  # noqa: E402
 from gui.session import Session  # noqa: E402
+from gui.training.plots import configure_pyqtgraph  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 

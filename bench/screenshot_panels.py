@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bench.bench_draw_latency import draw_digit  # noqa: E402
 from engine import fit  # noqa: E402
-from gui.draw_panel import DrawPanel  # noqa: E402
-from gui.errors_panel import ErrorsPanel  # noqa: E402
+from gui.draw.draw_panel import DrawPanel  # noqa: E402
+from gui.errors.errors_panel import ErrorsPanel  # noqa: E402
 from gui.session import Session  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"

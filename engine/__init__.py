@@ -3,18 +3,21 @@
 Pure NumPy (scikit-learn only to build the data split); it never imports Qt.
 """
 
-from engine.activations import ACTIVATIONS, get_activation
-from engine.analysis import (
+from engine.core.activations import ACTIVATIONS, get_activation
+from engine.core.functions import dsigmoid, nll, one_hot, sigmoid, softmax
+from engine.core.initializers import INITIALIZERS
+from engine.core.mlp import MLP
+from engine.core.optimizers import OPTIMIZERS, SGD, Adam, make_optimizer
+from engine.data.digits import DigitsSplit, Standardizer, load_lab_split
+from engine.data.drawing import bitmap_to_digit, digit_stages
+from engine.experiments.analysis import (
     confusion_matrix,
     gradient_check,
     nearest_neighbors,
     per_sample_loss,
     worst_predictions,
 )
-from engine.config import RunConfig, format_hidden_sizes, parse_hidden_sizes
-from engine.data import DigitsSplit, Standardizer, load_lab_split
-from engine.drawing import bitmap_to_digit, digit_stages
-from engine.framework_check import (
+from engine.experiments.framework_check import (
     FrameworkCheck,
     FrameworkCheckError,
     FrameworkEpoch,
@@ -22,15 +25,8 @@ from engine.framework_check import (
     epoch_mean_losses,
     sklearn_params,
 )
-from engine.functions import dsigmoid, nll, one_hot, sigmoid, softmax
-from engine.history import History, fit
-from engine.initializers import INITIALIZERS
-from engine.lab_questions import LabAnswers, fit_diagnosis, lab_answers
-from engine.mlp import MLP
-from engine.model_file import ModelFile, ModelFileError, load_model, load_model_file, save_model
-from engine.numpy_export import export_numpy
-from engine.optimizers import OPTIMIZERS, SGD, Adam, make_optimizer
-from engine.runs import (
+from engine.experiments.lab_questions import LabAnswers, fit_diagnosis, lab_answers
+from engine.experiments.runs import (
     FinalFigures,
     Run,
     RunStore,
@@ -38,7 +34,7 @@ from engine.runs import (
     differences_column,
     final_figures,
 )
-from engine.sweep import (
+from engine.experiments.sweep import (
     SWEEPABLE,
     SweepResult,
     SweepRow,
@@ -47,7 +43,17 @@ from engine.sweep import (
     run_sweep,
     sweep_configs,
 )
-from engine.training import (
+from engine.files.model_file import (
+    ModelFile,
+    ModelFileError,
+    load_model,
+    load_model_file,
+    save_model,
+)
+from engine.files.numpy_export import export_numpy
+from engine.training.config import RunConfig, format_hidden_sizes, parse_hidden_sizes
+from engine.training.history import History, fit
+from engine.training.loop import (
     Evaluation,
     RunEnded,
     TrainingControl,

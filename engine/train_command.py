@@ -10,13 +10,13 @@ import math
 import sys
 from typing import TextIO
 
-from engine.activations import ACTIVATIONS
-from engine.config import RunConfig, parse_hidden_sizes
-from engine.data import load_lab_split
-from engine.history import History
-from engine.initializers import INITIALIZERS
-from engine.model_file import save_model
-from engine.training import Evaluation, RunEnded, UpdateLosses, run_training, updates_per_epoch
+from engine.core.activations import ACTIVATIONS
+from engine.core.initializers import INITIALIZERS
+from engine.data.digits import load_lab_split
+from engine.files.model_file import save_model
+from engine.training.config import RunConfig, parse_hidden_sizes
+from engine.training.history import History
+from engine.training.loop import Evaluation, RunEnded, UpdateLosses, run_training, updates_per_epoch
 
 EXIT_OK, EXIT_USAGE, EXIT_DIVERGED = 0, 2, 3
 

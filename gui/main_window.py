@@ -1,7 +1,7 @@
 """Backprop Lab's main window: the hyperparameter dock on the left, views in tabs on the right.
 
 The window only draws. Training runs in a ``TrainingWorker`` moved to a QThread
-(``gui.worker``); the window receives throttled batches of records, appends them to a
+(``gui.training.worker``); the window receives throttled batches of records, appends them to a
 ``RunTrace`` and the session's history, copies the parameter snapshot into the session's model
 and redraws. Pause and stop set the run's ``TrainingControl`` flags directly.
 """
@@ -22,22 +22,22 @@ from PySide6.QtWidgets import (
 )
 
 from engine import RunConfig, RunEnded
-from engine.training import updates_per_epoch
+from engine.training.loop import updates_per_epoch
 from gui import settings as stored
-from gui.draw_panel import DrawPanel
-from gui.errors_panel import ErrorsPanel
-from gui.file_actions import FileActions
-from gui.framework_view import FrameworkView
-from gui.hyperparameter_form import HyperparameterForm
-from gui.lab_questions_view import LabQuestionsView
-from gui.messages import architecture, describe, end_messages, evaluation_message
-from gui.plots import configure_pyqtgraph
-from gui.run_controls import RunControls
-from gui.run_trace import RunTrace
-from gui.runs_controller import RunsController
+from gui.draw.draw_panel import DrawPanel
+from gui.errors.errors_panel import ErrorsPanel
+from gui.experiments.file_actions import FileActions
+from gui.experiments.framework_view import FrameworkView
+from gui.experiments.lab_questions_view import LabQuestionsView
+from gui.experiments.runs_controller import RunsController
 from gui.session import Session
-from gui.training_view import TrainingView
-from gui.worker import (
+from gui.training.form import HyperparameterForm
+from gui.training.messages import architecture, describe, end_messages, evaluation_message
+from gui.training.plots import configure_pyqtgraph
+from gui.training.run_controls import RunControls
+from gui.training.run_trace import RunTrace
+from gui.training.training_view import TrainingView
+from gui.training.worker import (
     ProgressBatch,
     TrainingWorker,
     make_control,

@@ -18,7 +18,7 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from engine import RunConfig, load_model_file, save_model
-from gui.mouse_drawing import draw_digit
+from gui.draw.mouse_drawing import draw_digit
 
 RUN = RunConfig(
     hidden_sizes=(16,), activation="tanh", init="glorot", epochs=3, batch_size=16, learning_rate=0.1

@@ -10,7 +10,7 @@ import math
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow
 
-from engine.config import RunConfig, format_hidden_sizes, parse_hidden_sizes
+from engine.training.config import RunConfig, format_hidden_sizes, parse_hidden_sizes
 
 GROUP = "hyperparameters"
 GEOMETRY_KEY = "window/geometry"

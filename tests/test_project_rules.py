@@ -23,13 +23,19 @@ def imported_top_level_names(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "engine").glob("*.py")), ids=lambda p: p.name)
+ENGINE_MODULES = sorted((ROOT / "engine").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", ENGINE_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_engine_modules_never_import_qt_or_the_gui(path):
     assert not imported_top_level_names(path) & FORBIDDEN_IN_ENGINE
 
 
 def test_importing_every_engine_module_loads_no_qt():
-    modules = [f"engine.{p.stem}" for p in (ROOT / "engine").glob("*.py") if p.stem != "__init__"]
+    modules = [
+        ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for p in ENGINE_MODULES
+    ]
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"

@@ -1,4 +1,4 @@
-"""Tests for engine.drawing: a mouse drawing -> the 8x8 representation of load_digits()."""
+"""Tests for engine.data.drawing: a mouse drawing -> the 8x8 representation of load_digits()."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-from engine import drawing
-from engine.drawing import (
+from engine.data import drawing
+from engine.data.drawing import (
     DigitStages,
     bitmap_to_digit,
     block_counts,

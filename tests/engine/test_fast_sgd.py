@@ -1,4 +1,4 @@
-"""engine.fast_sgd: one epoch of one-sample SGD, checked against the lab's code and a plain
+"""The one-sample kernel: one epoch of one-sample SGD, checked against the lab's code and a plain
 per-sample reference written here."""
 
 import math
@@ -10,7 +10,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from bench.lab_reference import LogisticRegression, NeuralNet
-from engine.fast_sgd import ACTIVATION_NAMES, SGDKernel, sgd_epoch
+from engine.kernels.one_sample import ACTIVATION_NAMES, SGDKernel, sgd_epoch
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 TOL = 1e-10

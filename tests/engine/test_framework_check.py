@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engine import History, RunConfig, TrainingControl, fit
-from engine.framework_check import (
+from engine.experiments.framework_check import (
     SKLEARN_ACTIVATIONS,
     FrameworkCheckError,
     check_against_sklearn,
@@ -180,7 +180,7 @@ def test_divergence_is_reported(digits):
 
 
 def test_notes_mention_what_cannot_match():
-    from engine.framework_check import mapping_notes
+    from engine.experiments.framework_check import mapping_notes
 
     notes = " ".join(mapping_notes(LAB_NET.with_changes(init="he")))
     assert "'he' initialization has no equivalent" in notes
@@ -190,8 +190,9 @@ def test_notes_mention_what_cannot_match():
 def test_importing_the_new_modules_does_not_import_sklearn():
     code = (
         "import sys\n"
-        "import engine.framework_check, engine.lab_questions, engine.numpy_export\n"
-        "import engine.runs, engine.sweep\n"
+        "import engine.experiments.framework_check, engine.experiments.lab_questions\n"
+        "import engine.files.numpy_export\n"
+        "import engine.experiments.runs, engine.experiments.sweep\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))"
     )
     out = subprocess.run(

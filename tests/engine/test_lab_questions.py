@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from engine import History, RunConfig, fit
-from engine.lab_questions import VERDICTS, fit_diagnosis, lab_answers
-from engine.training import Evaluation
+from engine.experiments.lab_questions import VERDICTS, fit_diagnosis, lab_answers
+from engine.training.loop import Evaluation
 
 
 @pytest.fixture(scope="module")

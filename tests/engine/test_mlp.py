@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from engine import ACTIVATIONS, INITIALIZERS, MLP, get_activation, gradient_check, one_hot
-from engine.functions import nll
+from engine.core.functions import nll
 
 DEPTHS = [(), (7,), (6, 5)]
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engine import ACTIVATIONS, MLP, RunConfig, fit
-from engine.numpy_export import export_numpy
+from engine.files.numpy_export import export_numpy
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from engine import RunConfig, TrainingControl, fit
-from engine.history import History
-from engine.runs import (
+from engine.experiments.runs import (
     Run,
     RunStore,
     describe_differences,
@@ -18,6 +17,7 @@ from engine.runs import (
     final_figures,
     format_value,
 )
+from engine.training.history import History
 
 CONFIG = RunConfig(hidden_sizes=(8,), batch_size=32, epochs=2, learning_rate=0.2)
 

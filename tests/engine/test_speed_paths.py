@@ -1,4 +1,4 @@
-"""The fast paths against the generic one: the mini-batch SGD kernel (engine.fast_batch) against
+"""The fast paths against the generic one: the mini-batch SGD kernel against
 ``MLP.loss_and_grad`` + ``SGD``, the one-pass softmax/loss of the generic path against the
 textbook formulas, one-pass evaluation, and in-place optimizers against their formulas."""
 
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from engine import MLP, RunConfig, fit
-from engine import mlp as mlp_module
-from engine.fast_batch import BatchSGDKernel
-from engine.functions import log_softmax, softmax
-from engine.optimizers import SGD, Adam
-from engine.training import evaluate, make_stepper
+from engine.core import mlp as mlp_module
+from engine.core.functions import log_softmax, softmax
+from engine.core.optimizers import SGD, Adam
+from engine.kernels.mini_batch import BatchSGDKernel
+from engine.training.loop import evaluate, make_stepper
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 N = 150  # samples per epoch: 150 = 4 * 32 + 22 = 11 * 13 + 7 (short last batches)
@@ -285,7 +285,8 @@ def test_optimizers_update_in_place_as_their_formulas_and_keep_the_gradients(opt
 def test_importing_the_engine_does_not_import_scipy():
     code = (
         "import sys\n"
-        "import engine, engine.training, engine.fast_batch, engine.fast_sgd\n"
+        "import engine, engine.training.loop\n"
+        "import engine.kernels.mini_batch, engine.kernels.one_sample\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))"
     )
     result = subprocess.run(

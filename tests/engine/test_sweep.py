@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine import RunConfig, TrainingControl, fit
-from engine.sweep import (
+from engine.experiments.sweep import (
     SWEEPABLE,
     SweepResult,
     SweepRunStarted,
@@ -17,7 +17,7 @@ from engine.sweep import (
     sweep_configs,
     sweep_run_name,
 )
-from engine.training import RunEnded, UpdateLosses
+from engine.training.loop import RunEnded, UpdateLosses
 
 BASE = RunConfig(hidden_sizes=(10,), batch_size=64, epochs=2, learning_rate=0.1)
 

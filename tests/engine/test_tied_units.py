@@ -1,16 +1,16 @@
 """Tied hidden units (zero initialization) train exactly symmetrically: the reduced network of
-``engine.tied_units`` against ``MLP.loss_and_grad`` + the same optimizer, the lab's zero-init run,
+``tied_units`` against ``MLP.loss_and_grad`` + the same optimizer, the lab's zero-init run,
 and the routing in ``make_stepper``."""
 
 import numpy as np
 import pytest
 
 from engine import MLP, RunConfig, fit
-from engine.fast_batch import BatchSGDKernel
-from engine.fast_sgd import SGDKernel
-from engine.optimizers import make_optimizer
-from engine.tied_units import TiedStepper, has_tied_units, tied_layers
-from engine.training import make_stepper
+from engine.core.optimizers import make_optimizer
+from engine.kernels.mini_batch import BatchSGDKernel
+from engine.kernels.one_sample import SGDKernel
+from engine.kernels.tied_units import TiedStepper, has_tied_units, tied_layers
+from engine.training.loop import make_stepper
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 # (optimizer, momentum, nesterov, learning rate)

@@ -102,7 +102,7 @@ def test_progress_line_shows_on_a_terminal_and_is_erased():
     import numpy as np
 
     from engine.train_command import ProgressLine
-    from engine.training import UpdateLosses
+    from engine.training.loop import UpdateLosses
 
     class Terminal(io.StringIO):
         def isatty(self):

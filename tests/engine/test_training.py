@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import MLP, RunConfig, TrainingControl, fit, run_training
-from engine.training import Evaluation, RunEnded, UpdateLosses
+from engine.training.loop import Evaluation, RunEnded, UpdateLosses
 
 
 def test_lab_run_fifteen_epochs_one_sample_at_a_time(digits):

@@ -7,11 +7,11 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from engine import fit
-from engine.drawing import bitmap_to_digit
-from gui.draw_canvas import DrawCanvas
-from gui.draw_panel import DrawPanel
-from gui.mouse_drawing import LEFT, STROKES, drag
-from gui.mouse_drawing import draw_digit as draw
+from engine.data.drawing import bitmap_to_digit
+from gui.draw.canvas import DrawCanvas
+from gui.draw.draw_panel import DrawPanel
+from gui.draw.mouse_drawing import LEFT, STROKES, drag
+from gui.draw.mouse_drawing import draw_digit as draw
 from gui.session import Session
 
 

@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from engine import fit, worst_predictions
-from gui.guess_game import N_ROUNDS, GuessGame, GuessScore
+from gui.errors.guess_game import N_ROUNDS, GuessGame, GuessScore
 from gui.session import Session
 
 

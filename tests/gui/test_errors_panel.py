@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QListWidget, QTableWidget
 
 from engine import RunEnded, confusion_matrix, fit, nearest_neighbors, worst_predictions
-from gui.errors_panel import ErrorsPanel
+from gui.errors.errors_panel import ErrorsPanel
 from gui.session import Session
 
 

@@ -12,7 +12,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog
 
 from engine import RunConfig, fit
-from gui.exports import CSV_COLUMNS, export_histories_csv
+from gui.experiments.exports import CSV_COLUMNS, export_histories_csv
 
 RUN_TIMEOUT = 60_000
 SVG = "{http://www.w3.org/2000/svg}"

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from engine import RunConfig
-from gui import file_actions
+from gui.experiments import file_actions
 
 RUN_TIMEOUT = 60_000
 SHORT = RunConfig(

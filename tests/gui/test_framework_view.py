@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from engine import FrameworkCheck, History, RunConfig, epoch_mean_losses
-from gui.framework_figures import ROWS, figure_columns
+from gui.experiments.framework_figures import ROWS, figure_columns
 
 RUN_TIMEOUT = 60_000
 SHORT = RunConfig(hidden_sizes=(16,), activation="relu", init="glorot", batch_size=32, epochs=3)

@@ -1,7 +1,7 @@
 """Selected runs drawn over the Training plots: one colour per run, legends naming what differs."""
 
 from engine import RunConfig, RunStore
-from gui.run_overlay import overlay_label, varying_fields
+from gui.experiments.run_overlay import overlay_label, varying_fields
 
 
 def legend_names(plot) -> list[str]:

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QTableView
 
 from engine import History, Run, RunConfig, RunStore
-from gui.runs_table import COLUMNS, DIFFERENCES, NAME
+from gui.experiments.runs_table import COLUMNS, DIFFERENCES, NAME
 
 RUN_TIMEOUT = 60_000
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-import engine.training
-from gui.draw_canvas import DrawCanvas
+import engine.training.loop
+from gui.draw.canvas import DrawCanvas
 from gui.self_test import run_self_test
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +25,7 @@ def test_self_test_passes_in_process(qtbot):
 
 
 def test_self_test_fails_when_training_does_not_learn(qtbot, monkeypatch):
-    real = engine.training.make_stepper
+    real = engine.training.loop.make_stepper
 
     def frozen_stepper(model, X, y, config, batch_size):
         step = real(model, X, y, config, batch_size)
@@ -38,7 +38,7 @@ def test_self_test_fails_when_training_does_not_learn(qtbot, monkeypatch):
 
         return step_without_learning
 
-    monkeypatch.setattr(engine.training, "make_stepper", frozen_stepper)
+    monkeypatch.setattr(engine.training.loop, "make_stepper", frozen_stepper)
     out = io.StringIO()
     assert run_self_test(out) == 1
     assert "self-test FAILED: train a short run in the worker thread: test accuracy" in (
@@ -58,9 +58,9 @@ def test_self_test_fails_when_the_canvas_ignores_the_mouse(qtbot, monkeypatch):
 
 
 def test_self_test_fails_when_a_saved_model_reads_back_differently(qtbot, monkeypatch):
-    import engine.model_file
+    import engine.files.model_file
 
-    real = engine.model_file.load_model_file
+    real = engine.files.model_file.load_model_file
 
     def lossy_load(path):
         loaded = real(path)

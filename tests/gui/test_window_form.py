@@ -5,9 +5,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QLabel
 
 from engine import RunConfig
-from gui.log_spin_box import ladder_step
-from gui.presets import PRESETS
 from gui.settings import load_config, save_config
+from gui.training.presets import PRESETS
+from gui.widgets.log_spin_box import ladder_step
 
 
 def error_of(window, object_name: str) -> QLabel:

@@ -8,8 +8,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from engine import Evaluation, RunConfig, UpdateLosses
-from gui.run_trace import GrowingArray, RunTrace
-from gui.weights_view import make_mosaic, mosaic_shape
+from gui.training.run_trace import GrowingArray, RunTrace
+from gui.training.weights_view import make_mosaic, mosaic_shape
 
 ROOT = Path(__file__).resolve().parents[2]
 

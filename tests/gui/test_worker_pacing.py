@@ -3,7 +3,7 @@
 import time
 
 from engine import RunConfig
-from gui.worker import EMIT_INTERVAL, MAX_INTERVAL, TrainingWorker, pace_for_frame_cost
+from gui.training.worker import EMIT_INTERVAL, MAX_INTERVAL, TrainingWorker, pace_for_frame_cost
 
 
 def test_frames_are_paced_by_their_cost_within_bounds():

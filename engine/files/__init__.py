@@ -1,0 +1,1 @@
+"""Files: model files (never unpickled), atomic writes, the standalone NumPy export."""

@@ -1,0 +1,3 @@
+"""Training: a run's configuration, the loop that yields progress records, and the history that
+collects them.
+"""

@@ -1,0 +1,190 @@
+"""Draw a digit and watch the current network classify it, stage by stage.
+
+The drawing goes through exactly the data's preprocessing (``engine.data.drawing.digit_stages``,
+then the training split's scaler) and the session's model, with the current weights, during
+training too. A test sample can be loaded instead to see its label, prediction and loss.
+"""
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.data.drawing import FRAME, digit_stages
+from gui.draw.canvas import RESOLUTION, DrawCanvas, SquareBox
+from gui.session import Session
+from gui.widgets.digit_widgets import DigitImageView, ProbabilityBars
+from gui.widgets.view_throttle import Throttle
+
+DRAW_INTERVAL_MS = 33  # at most ~30 predictions per second while drawing
+MODEL_INTERVAL_MS = 100  # at most 10 refreshes per second from live training snapshots
+HINT = "Draw a digit in the box (left button).\nRight-click or Esc clears."
+LAB_SAMPLE = 42
+
+
+class DrawPanel(QWidget):
+    """Canvas, preprocessing stages, probability bars and a test-sample loader.
+
+    Attributes (read by tests and the latency bench)
+    ----------
+    digit : the 8x8 counts (0..16) last shown, or None.
+    model_input : the standardised (64,) float32 vector last given to the model, or None.
+    probabilities : the model's (10,) output for it, or None.
+    """
+
+    prediction_updated = Signal()
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.source: int | str | None = None  # "drawing", a test index, or None (empty)
+        self.digit = self.model_input = self.probabilities = None
+
+        self.canvas = DrawCanvas()
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setObjectName("clearCanvasButton")
+        self.clear_button.setToolTip("Erase the drawing (also right-click or Esc)")
+        self.sample_spin = QSpinBox()
+        self.sample_spin.setRange(0, len(session.data.y_test) - 1)
+        self.sample_spin.setValue(LAB_SAMPLE)
+        self.sample_spin.setToolTip(f"Index into the {len(session.data.y_test)} test samples")
+        self.load_button = QPushButton("Load test sample")
+        self.load_button.setToolTip("Show this test sample with its true label and loss")
+        self.bitmap_view = DigitImageView("Bitmap (your drawing)", (0, 1))
+        self.frame_view = DigitImageView(
+            "Normalised 32x32 (NIST: 20x32 box, stroke width, slant)", (0, 1), grid_step=4
+        )
+        self.digit_view = DigitImageView(
+            "8x8 the network receives (ink per 4x4 block, 0-16)", show_values=True
+        )
+        self.bars = ProbabilityBars()
+        self.prediction_label = QLabel("")
+        self.prediction_label.setObjectName("predictionLabel")
+        self.prediction_label.setToolTip("The predicted digit: the most probable class")
+        font = QFont(self.prediction_label.font())
+        font.setPointSize(56)
+        font.setBold(True)
+        self.prediction_label.setFont(font)
+        self.prediction_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.prediction_label.setMinimumWidth(90)
+        self.info_label = QLabel(HINT)
+        self.info_label.setWordWrap(True)
+        self._build_layout()
+
+        self.draw_throttle = Throttle(DRAW_INTERVAL_MS, self)
+        self.model_throttle = Throttle(MODEL_INTERVAL_MS, self)
+        self.canvas.changed.connect(self._on_canvas_changed)
+        self.canvas.stroke_finished.connect(self.draw_throttle.fire_now)
+        self.canvas.cleared.connect(self._on_cleared)
+        self.clear_button.clicked.connect(self.canvas.clear)
+        self.load_button.clicked.connect(self._on_load_clicked)
+        self.sample_spin.lineEdit().returnPressed.connect(self._on_load_clicked)
+        self.draw_throttle.triggered.connect(self.update_prediction)
+        self.model_throttle.triggered.connect(self.update_prediction)
+        session.model_changed.connect(self.model_throttle.request)
+        self._show_empty()
+
+    def _build_layout(self) -> None:
+        left = QVBoxLayout()
+        left.addWidget(SquareBox(self.canvas), 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.clear_button)
+        buttons.addStretch(1)
+        buttons.addWidget(QLabel("Test sample"))
+        buttons.addWidget(self.sample_spin)
+        buttons.addWidget(self.load_button)
+        left.addLayout(buttons)
+
+        stages = QGridLayout()
+        for column, view in enumerate((self.bitmap_view, self.frame_view, self.digit_view)):
+            view.setMinimumSize(150, 170)
+            view.setMaximumHeight(300)
+            stages.addWidget(view, 0, column)
+        prediction = QHBoxLayout()
+        caption = QVBoxLayout()
+        caption.addWidget(QLabel("Prediction"), 0, Qt.AlignmentFlag.AlignHCenter)
+        caption.addWidget(self.prediction_label, 1)
+        prediction.addLayout(caption)
+        prediction.addWidget(self.bars, 1)
+        right = QVBoxLayout()
+        self.bars.setMinimumHeight(220)
+        right.addLayout(stages)
+        right.addWidget(self.info_label)
+        right.addLayout(prediction, 1)
+
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addLayout(right, 1)
+
+    # --- public ----------------------------------------------------------------------------
+
+    def show_test_sample(self, index: int) -> None:
+        """Show test sample ``index`` (its 8x8 image, true label, prediction and loss)."""
+        self.canvas.clear()
+        self.sample_spin.setValue(index)
+        self.source = int(index)
+        self.update_prediction()
+
+    def update_prediction(self) -> None:
+        """Recompute the stages and the prediction of the current input with the current weights."""
+        if self.source is None:
+            return
+        data, model = self.session.data, self.session.model
+        if self.source == "drawing":
+            stages = digit_stages(self.canvas.bitmap())
+            self.digit, true_label = stages.digit, None
+            self.model_input = data.scaler.transform(self.digit)
+            self.bitmap_view.set_image(stages.binary)
+            self.frame_view.set_image(stages.frame)
+        else:
+            index = self.source
+            self.digit, true_label = data.test_image(index), int(data.y_test[index])
+            self.model_input = data.X_test[index]
+        self.probabilities = np.asarray(model.predict_proba(self.model_input))
+        self.digit_view.set_image(self.digit)
+        self.bars.set_probabilities(self.probabilities, true_label)
+        predicted = int(np.argmax(self.probabilities))
+        self.prediction_label.setText(str(predicted))
+        if true_label is not None:
+            loss = model.loss(self.model_input, true_label)
+            verdict = "right" if predicted == true_label else "wrong"
+            self.info_label.setText(
+                f"Test sample {self.source}: true label {true_label}, predicted {predicted} "
+                f"({verdict}), loss {loss:.3f}. Draw to go back to your own digit."
+            )
+        self.prediction_updated.emit()
+
+    # --- handlers --------------------------------------------------------------------------
+
+    def _on_canvas_changed(self) -> None:
+        if self.source != "drawing":
+            self.source = "drawing"
+            self.info_label.setText(
+                "Your drawing, as the network sees it: bitmap -> normalised -> 8x8 counts."
+            )
+        self.draw_throttle.request()
+
+    def _on_cleared(self) -> None:
+        self.draw_throttle.cancel()
+        self.source = None
+        self._show_empty()
+
+    def _on_load_clicked(self) -> None:
+        self.show_test_sample(self.sample_spin.value())
+
+    def _show_empty(self) -> None:
+        self.digit = self.model_input = self.probabilities = None
+        self.bitmap_view.set_image(np.zeros((RESOLUTION, RESOLUTION)))
+        self.frame_view.set_image(np.zeros((FRAME, FRAME)))
+        self.digit_view.set_image(np.zeros((8, 8)))
+        self.bars.clear_probabilities()
+        self.prediction_label.setText("")
+        self.info_label.setText(HINT)

@@ -1,0 +1,3 @@
+"""The Worst errors tab: the test set by loss, the confusion matrix, one sample in detail, and the
+guessing game.
+"""

@@ -1,0 +1,195 @@
+"""Where the network goes wrong: the test set sorted by loss, a confusion matrix, one sample in
+detail, and the "Would you have done better?" game.
+
+Recomputed when a run ends and when the model is replaced (not on every live snapshot during
+training: then it is only marked stale, and refreshed when shown or with the Refresh button).
+"""
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QIcon
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine import MLP, confusion_matrix, worst_predictions
+from gui.errors.confusion_view import ConfusionMatrixView
+from gui.errors.error_detail import ErrorDetail
+from gui.errors.guess_game import GuessGame
+from gui.session import Session
+from gui.widgets.digit_widgets import digit_pixmap
+from gui.widgets.refresh_when_shown import RefreshWhenShown
+
+THUMBNAIL = 56  # pixels
+WRONG_TEXT = QColor(190, 30, 30)
+
+
+class ErrorsPanel(RefreshWhenShown, QWidget):
+    """Worst-errors browser with its detail view, confusion matrix and guessing game.
+
+    Attributes
+    ----------
+    order : test indices sorted by loss, highest first (``engine.worst_predictions``).
+    losses : per-sample loss, indexed by test index.
+    predictions : predicted digit, indexed by test index.
+    cell : the (true, predicted) confusion cell filtering the browser, or None.
+    """
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._model: MLP | None = None
+        self.stale = True
+        self.cell: tuple[int, int] | None = None
+        self.order = np.zeros(0, dtype=np.intp)
+        self.losses = self.predictions = np.zeros(0)
+
+        self.confusion = ConfusionMatrixView()
+        self.misclassified_check = QCheckBox("Misclassified only")
+        self.misclassified_check.setToolTip("Hide the test samples the network gets right")
+        self.filter_label = QLabel("")
+        self.filter_label.setWordWrap(True)
+        self.show_all_button = QPushButton("Show all")
+        self.show_all_button.setToolTip("Forget the confusion-matrix cell and list every sample")
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("Recompute losses and predictions with the current weights")
+        self.browser = QListWidget()
+        self.browser.setObjectName("worstErrorsView")
+        self.browser.setToolTip("Test samples by loss, highest first: true -> predicted, loss")
+        self.browser.setViewMode(QListView.ViewMode.IconMode)
+        self.browser.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.browser.setGridSize(QSize(THUMBNAIL + 30, THUMBNAIL + 42))
+        self.browser.setResizeMode(QListView.ResizeMode.Adjust)
+        self.browser.setMovement(QListView.Movement.Static)
+        self.browser.setUniformItemSizes(True)
+        self.browser.setMinimumWidth(3 * (THUMBNAIL + 30) + 30)
+        self.detail = ErrorDetail(session)
+        self.game = GuessGame(session)
+        self._build_layout()
+
+        self.misclassified_check.toggled.connect(self._populate)
+        self.show_all_button.clicked.connect(self.clear_cell)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.confusion.cell_selected.connect(self.select_cell)
+        self.browser.currentItemChanged.connect(self._on_current_item_changed)
+        session.run_finished.connect(self._on_run_finished)
+        session.model_changed.connect(self._on_model_changed)
+        self.refresh()
+
+    def _build_layout(self) -> None:
+        matrix_column = QVBoxLayout()
+        matrix_column.addWidget(
+            QLabel("Confusion matrix, test set\nrows: true digit, columns: predicted")
+        )
+        matrix_column.addWidget(self.confusion)
+        matrix_column.addWidget(self.misclassified_check)
+        matrix_column.addWidget(self.filter_label)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.show_all_button)
+        buttons.addWidget(self.refresh_button)
+        matrix_column.addLayout(buttons)
+        matrix_column.addStretch(1)
+        left = QWidget()
+        left.setLayout(matrix_column)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.browser)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(2, 2)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(splitter, "Worst errors")
+        self.tabs.addTab(self.game, "Would you have done better?")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+    # --- public ----------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Recompute losses, predictions and the confusion matrix with the current weights."""
+        data, model = self.session.data, self.session.model
+        self._model, self.stale = model, False
+        self.order, sorted_losses = worst_predictions(model, data.X_test, data.y_test)
+        self.losses = np.empty(len(self.order))
+        self.losses[self.order] = sorted_losses
+        self.predictions = np.asarray(model.predict(data.X_test))
+        self.confusion.set_matrix(confusion_matrix(data.y_test, self.predictions))
+        self._populate()
+        self.detail.refresh()
+
+    def select_cell(self, true_label: int, predicted: int) -> None:
+        """List only the samples of one confusion-matrix cell (still sorted by loss)."""
+        self.cell = (true_label, predicted)
+        self._populate()
+
+    def clear_cell(self) -> None:
+        self.cell = None
+        self.confusion.clearSelection()
+        self._populate()
+
+    def browser_indices(self) -> list[int]:
+        """Test indices listed in the browser, in display order."""
+        items = (self.browser.item(row) for row in range(self.browser.count()))
+        return [int(item.data(Qt.ItemDataRole.UserRole)) for item in items]
+
+    # --- handlers --------------------------------------------------------------------------
+
+    def _populate(self) -> None:
+        y = self.session.data.y_test
+        shown = self.order
+        if self.cell is not None:
+            true_label, predicted = self.cell
+            shown = shown[(y[shown] == true_label) & (self.predictions[shown] == predicted)]
+            self.filter_label.setText(
+                f"Cell true {true_label}, predicted {predicted}: {len(shown)} samples"
+            )
+        elif self.misclassified_check.isChecked():
+            shown = shown[y[shown] != self.predictions[shown]]
+            self.filter_label.setText(f"{len(shown)} misclassified of {len(y)} test samples")
+        else:
+            self.filter_label.setText(f"All {len(y)} test samples, highest loss first")
+        self.misclassified_check.setEnabled(self.cell is None)
+        self.show_all_button.setEnabled(self.cell is not None)
+        self.browser.clear()
+        for index in shown:
+            self.browser.addItem(self._thumbnail(int(index)))
+
+    def _thumbnail(self, index: int) -> QListWidgetItem:
+        data = self.session.data
+        true_label, predicted = int(data.y_test[index]), int(self.predictions[index])
+        loss = self.losses[index]
+        item = QListWidgetItem(
+            QIcon(digit_pixmap(data.test_image(index), THUMBNAIL)),
+            f"{true_label} \u2192 {predicted}\nloss {loss:.2f}",
+        )
+        item.setData(Qt.ItemDataRole.UserRole, index)
+        item.setToolTip(
+            f"Test sample {index}: true {true_label}, predicted {predicted}, loss {loss:.3f}"
+        )
+        if true_label != predicted:
+            item.setForeground(QBrush(WRONG_TEXT))
+        return item
+
+    def _on_current_item_changed(self, current: QListWidgetItem | None, _previous) -> None:
+        if current is not None:
+            self.detail.show_sample(int(current.data(Qt.ItemDataRole.UserRole)))
+
+    def _on_run_finished(self, _end) -> None:
+        self.refresh_when_visible()
+
+    def _on_model_changed(self) -> None:
+        if self.session.model is not self._model:
+            self.refresh_when_visible()
+        else:
+            self.stale = True

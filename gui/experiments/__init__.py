@@ -1,0 +1,3 @@
+"""Experiments: the runs kept across restarts, sweeps, the scikit-learn check, the lab's questions,
+files and exports.
+"""

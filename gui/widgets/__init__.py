@@ -1,0 +1,1 @@
+"""Small reusable widgets: digit images, probability bars, number fields."""
