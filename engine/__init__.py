@@ -1,18 +1,34 @@
 """Backprop Lab's engine: a NumPy multilayer perceptron with hand-written backpropagation.
 
-Pure NumPy (scikit-learn only to build the data split); it never imports Qt.
+NumPy (scikit-learn only for the data split and the framework check); it never imports Qt.
+The packages, by what they do:
+
+- ``core``: the lab's mathematics: functions, activations, initializations, ``MLP`` and its
+  backpropagation, the update rules, the gradient check;
+- ``training``: hyperparameters and ``RunConfig``, the training loop and its records, ``History``;
+- ``kernels``: optimised twins of the readable backpropagation, proven equal to it;
+- ``data``: the lab's digits split, and the pipeline from a drawing to an 8x8 digit;
+- ``experiments``: stored runs, sweeps, the scikit-learn check, the lab's questions, analysis;
+- ``files``: model files, atomic writes, the standalone NumPy export.
 """
 
 from engine.core.activations import ACTIVATIONS, get_activation
 from engine.core.functions import dsigmoid, nll, one_hot, sigmoid, softmax
+from engine.core.gradient_check import gradient_check, numerical_gradient
 from engine.core.initializers import INITIALIZERS
 from engine.core.mlp import MLP
 from engine.core.optimizers import OPTIMIZERS, SGD, Adam, make_optimizer
-from engine.data.digits import DigitsSplit, Standardizer, load_lab_split
+from engine.data.digits import (
+    LAB_SAMPLE,
+    N_CLASSES,
+    N_FEATURES,
+    DigitsSplit,
+    Standardizer,
+    load_lab_split,
+)
 from engine.data.drawing import bitmap_to_digit, digit_stages
 from engine.experiments.analysis import (
     confusion_matrix,
-    gradient_check,
     nearest_neighbors,
     per_sample_loss,
     worst_predictions,
@@ -35,7 +51,6 @@ from engine.experiments.runs import (
     final_figures,
 )
 from engine.experiments.sweep import (
-    SWEEPABLE,
     SweepResult,
     SweepRow,
     SweepRunStarted,
@@ -51,35 +66,51 @@ from engine.files.model_file import (
     save_model,
 )
 from engine.files.numpy_export import export_numpy
+from engine.kernels import ENGINES, KERNELS, READABLE
 from engine.training.config import RunConfig, format_hidden_sizes, parse_hidden_sizes
+from engine.training.control import TrainingControl
 from engine.training.history import History, fit
-from engine.training.loop import (
+from engine.training.hyperparameters import HYPERPARAMETERS, SWEEPABLE, Hyperparameter
+from engine.training.loop import run_training, updates_per_epoch
+from engine.training.records import (
     Evaluation,
+    LayerHealth,
+    Paused,
     RunEnded,
-    TrainingControl,
+    RunStarted,
     UpdateLosses,
-    run_training,
 )
 
 __all__ = [
     "ACTIVATIONS",
     "Adam",
     "DigitsSplit",
+    "ENGINES",
     "Evaluation",
     "FinalFigures",
     "FrameworkCheck",
     "FrameworkCheckError",
     "FrameworkEpoch",
+    "HYPERPARAMETERS",
     "History",
+    "Hyperparameter",
     "INITIALIZERS",
+    "KERNELS",
+    "LAB_SAMPLE",
     "LabAnswers",
+    "LayerHealth",
     "MLP",
     "ModelFile",
     "ModelFileError",
+    "N_CLASSES",
+    "N_FEATURES",
     "OPTIMIZERS",
+    "Paused",
+    "READABLE",
     "Run",
     "RunConfig",
     "RunEnded",
+    "RunStarted",
     "RunStore",
     "SGD",
     "SWEEPABLE",
@@ -111,6 +142,7 @@ __all__ = [
     "make_optimizer",
     "nearest_neighbors",
     "nll",
+    "numerical_gradient",
     "one_hot",
     "parse_hidden_sizes",
     "parse_sweep_values",
@@ -122,5 +154,6 @@ __all__ = [
     "sklearn_params",
     "softmax",
     "sweep_configs",
+    "updates_per_epoch",
     "worst_predictions",
 ]

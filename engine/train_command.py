@@ -1,92 +1,71 @@
 """``python main.py train``: the lab's training runs from the command line, without a window.
 
-Prints the lab's lines (``Random init: ...`` then ``Epoch #1, ...``), or one JSON object per epoch
-with ``--json``. Exit codes: 0 done, 2 bad arguments, 3 diverged.
+Prints the lab's lines (``Random init: ...`` then ``Epoch #1, ...``), or one JSON object per
+evaluation with ``--json``. The hyperparameter flags are generated from
+``engine.training.hyperparameters``. Everything is checked before training starts, ``--save``
+included. Exit codes: 0 done, 2 bad arguments, 3 diverged, 130 interrupted (Ctrl-C: the run stops
+between two updates and, with ``--save``, the weights reached so far are saved).
 """
 
 import argparse
 import json
-import math
+import os
+import signal
 import sys
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
-from engine.core.activations import ACTIVATIONS
-from engine.core.initializers import INITIALIZERS
-from engine.data.digits import load_lab_split
+from engine.data.digits import N_CLASSES, load_lab_split
 from engine.files.model_file import save_model
-from engine.training.config import RunConfig, parse_hidden_sizes
+from engine.kernels import ENGINES
+from engine.training.config import RunConfig
+from engine.training.control import TrainingControl
 from engine.training.history import History
-from engine.training.loop import Evaluation, RunEnded, UpdateLosses, run_training, updates_per_epoch
+from engine.training.hyperparameters import (
+    HYPERPARAMETERS,
+    OPTIMIZER_CHOICES,
+    Hyperparameter,
+    with_optimizer_choice,
+)
+from engine.training.loop import run_training, updates_per_epoch
+from engine.training.records import Evaluation, RunEnded, UpdateLosses, finite_or_none
 
-EXIT_OK, EXIT_USAGE, EXIT_DIVERGED = 0, 2, 3
-
-# RunConfig field -> the flag that sets it, to name the flag in error messages.
-FLAGS = {
-    "hidden_sizes": "--hidden",
-    "activation": "--activation",
-    "init": "--init",
-    "init_scale": "--init-scale",
-    "optimizer": "--optimizer",
-    "learning_rate": "--lr",
-    "momentum": "--momentum",
-    "batch_size": "--batch-size",
-    "epochs": "--epochs",
-    "seed": "--seed",
-}
+EXIT_OK, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
+PROG = "main.py train"
 
 
-def hidden_sizes_arg(text: str) -> tuple[int, ...]:
-    try:
-        return parse_hidden_sizes(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+def _typed(h: Hyperparameter):
+    def parse(text: str) -> Any:
+        try:
+            return h.parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse.__name__ = h.kind  # argparse names the type in some messages
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
-    defaults = RunConfig()
     parser = argparse.ArgumentParser(
-        prog="main.py train",
+        prog=PROG,
         description="Train a NumPy MLP on the lab's 8x8 digits split and print its progress.",
     )
+    for h in HYPERPARAMETERS.values():
+        if h.kind == "bool":  # --no-shuffle: the flag turns the default off
+            parser.add_argument(h.flag, dest=h.name, action="store_true", help=h.help)
+        else:
+            metavar = "{" + ",".join(h.choices) + "}" if h.choices else h.name.upper()
+            parser.add_argument(
+                h.flag, dest=h.name, type=_typed(h), default=None, metavar=metavar, help=h.help
+            )
     add = parser.add_argument
     add(
-        "--hidden",
-        type=hidden_sizes_arg,
-        default=defaults.hidden_sizes,
-        metavar="SIZES",
-        help="hidden layer sizes, a comma list such as 64,32; 'none' for logistic regression "
-        "(default: 10)",
+        "--engine",
+        choices=ENGINES,
+        default="fast",
+        help="fast (default): optimised kernels where they apply; readable: train through "
+        "MLP.forward_keep_activations and MLP.backward only (the same numbers, slower)",
     )
-    add("--activation", choices=list(ACTIVATIONS), default=defaults.activation)
-    add(
-        "--init",
-        choices=list(INITIALIZERS),
-        default=defaults.init,
-        help="weight initialization (default: uniform, the lab's +-0.01)",
-    )
-    add("--init-scale", type=float, default=None, help="scale of the initialization")
-    add(
-        "--optimizer",
-        choices=["sgd", "nesterov", "adam"],
-        default="sgd",
-        help="sgd (with --momentum for momentum), nesterov, or adam",
-    )
-    add("--lr", type=float, default=defaults.learning_rate, help="learning rate (default: 0.1)")
-    add(
-        "--batch-size",
-        type=int,
-        default=defaults.batch_size,
-        help="samples per update, 1 (the lab) to 1527 (full batch)",
-    )
-    add(
-        "--momentum",
-        type=float,
-        default=None,
-        help="momentum in [0, 1) (default: 0, or 0.9 with --optimizer nesterov)",
-    )
-    add("--epochs", type=int, default=defaults.epochs, help="passes over the training set")
-    add("--seed", type=int, default=defaults.seed, help="seed of the initialization and shuffling")
-    add("--no-shuffle", action="store_true", help="visit the samples in order, as the lab does")
     add(
         "--eval-every",
         type=int,
@@ -95,27 +74,50 @@ def build_parser() -> argparse.ArgumentParser:
         help="also evaluate every N updates (with --json, printed as extra objects)",
     )
     add("--save", metavar="FILE", help="save the trained model to FILE (.npz)")
-    add("--json", action="store_true", help="print one JSON object per epoch instead of text")
+    add("--json", action="store_true", help="print one JSON object per evaluation instead of text")
     return parser
 
 
-def config_from_args(args: argparse.Namespace) -> RunConfig:
-    nesterov = args.optimizer == "nesterov"
-    momentum = args.momentum if args.momentum is not None else (0.9 if nesterov else 0.0)
-    return RunConfig(
-        hidden_sizes=args.hidden,
-        activation=args.activation,
-        init=args.init,
-        init_scale=args.init_scale,
-        optimizer="adam" if args.optimizer == "adam" else "sgd",
-        learning_rate=args.lr,
-        momentum=momentum,
-        nesterov=nesterov,
-        batch_size=args.batch_size,
-        epochs=args.epochs,
-        shuffle=not args.no_shuffle,
-        seed=args.seed,
-    )
+def config_from_args(args: argparse.Namespace) -> tuple[RunConfig, dict[str, str], list[str]]:
+    """The configuration the flags describe, the flags refused (flag -> why), and warnings."""
+    config, errors, warnings = RunConfig(), {}, []
+    for h in HYPERPARAMETERS.values():
+        value = getattr(args, h.name)
+        if h.kind == "bool":
+            config = h.apply(config, not value)  # --no-shuffle given: shuffle off
+        elif value is not None and h.name != "momentum":
+            config = h.apply(config, value)
+    momentum = args.momentum
+    choice = config.optimizer_choice
+    if momentum is not None:
+        if choice == "adam" and momentum != 0:
+            errors["--momentum"] = (
+                "adam does not use momentum; use --optimizer momentum or nesterov"
+            )
+        elif choice == "sgd" and momentum > 0:  # sgd with momentum: the momentum optimizer
+            config = with_optimizer_choice(config, "momentum").with_changes(momentum=momentum)
+        elif OPTIMIZER_CHOICES[choice].uses_momentum:
+            config = config.with_changes(momentum=momentum)
+    if args.init_scale is not None and config.init == "zeros":
+        warnings.append("--init-scale has no effect with --init zeros")
+    return config, errors, warnings
+
+
+def save_problem(text: str) -> str | None:
+    """Why ``--save text`` cannot be written, or None: checked before any training."""
+    if not text.strip():
+        return "give a file name, such as model.npz"
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return f"{text} is a folder; give a file name inside it"
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        return f"the folder {folder} does not exist"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot write in the folder {folder}"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{text} is read-only"
+    return None
 
 
 def lab_line(evaluation: Evaluation) -> str:
@@ -127,10 +129,14 @@ def lab_line(evaluation: Evaluation) -> str:
 
 
 def json_line(evaluation: Evaluation) -> str:
-    data = {
-        k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-        for k, v in evaluation.to_dict().items()
-    }
+    data = evaluation.to_dict()
+    for key, value in data.items():
+        if isinstance(value, float):
+            data[key] = finite_or_none(value)
+    data["layers"] = [
+        {k: finite_or_none(v) if isinstance(v, float) else v for k, v in layer.items()}
+        for layer in data["layers"]
+    ]
     return json.dumps(data)
 
 
@@ -159,24 +165,62 @@ class ProgressLine:
             self.shown = False
 
 
+class _Interrupt:
+    """The first Ctrl-C asks the run to stop between two updates; a second one is the default
+    (KeyboardInterrupt). Installed only in the main thread."""
+
+    def __init__(self, control: TrainingControl) -> None:
+        self.control, self.requested, self._previous = control, False, None
+
+    def __enter__(self) -> "_Interrupt":
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._on_signal)
+        except ValueError:  # not the main thread
+            self._previous = None
+        return self
+
+    def _on_signal(self, signum, frame) -> None:
+        self.requested = True
+        self.control.stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _error(stderr: TextIO, message: str) -> None:
+    print(f"{PROG}: error: {message}", file=stderr)
+
+
 def main(argv: list[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_OK if exit_.code == 0 else EXIT_USAGE
-    data = load_lab_split()
-    config = config_from_args(args)
-    errors = config.validate(n_train=len(data.y_train))
+    config, refused, warnings = config_from_args(args)
+    try:
+        data = load_lab_split()
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted before training", file=stderr)
+        return EXIT_INTERRUPTED
+    for name, message in config.validate(n_train=len(data.y_train)).items():
+        refused.setdefault(HYPERPARAMETERS[name].flag, message)
     if args.eval_every is not None and args.eval_every < 1:
-        errors["eval_every"] = "must be at least 1"
-    if errors:
-        for field, message in errors.items():
-            print(f"main.py train: error: {FLAGS.get(field, '--' + field)}: {message}", file=stderr)
+        refused["--eval-every"] = "must be at least 1"
+    if args.save is not None and (problem := save_problem(args.save)):
+        refused["--save"] = problem
+    if refused:
+        for flag, message in refused.items():
+            _error(stderr, f"{flag}: {message}")
         return EXIT_USAGE
-    model = config.build_model(data.n_features, 10)
-    history = History()
+    for warning in warnings:
+        print(f"{PROG}: warning: {warning}", file=stderr)
+    model = config.build_model(data.n_features, N_CLASSES)
+    history, control = History(), TrainingControl()
     progress = ProgressLine(stderr, updates_per_epoch(len(data.y_train), config.batch_size))
+    reader_gone = False
     records = run_training(
         model,
         data.X_train,
@@ -184,23 +228,49 @@ def main(argv: list[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.stde
         data.X_test,
         data.y_test,
         config=config,
+        control=control,
         eval_every=args.eval_every,
+        engine=args.engine,
     )
-    for record in records:
-        history.add(record)
-        if isinstance(record, UpdateLosses):
-            progress.show(record)
-        elif isinstance(record, Evaluation):
-            progress.clear()
-            if args.json:
-                print(json_line(record), file=stdout, flush=True)
-            elif record.end_of_epoch or record.update == 0:
-                print(lab_line(record), file=stdout, flush=True)
-        elif isinstance(record, RunEnded):
-            progress.clear()
+    with _Interrupt(control) as interrupt:
+        try:
+            for record in records:
+                history.add(record)
+                if isinstance(record, UpdateLosses):
+                    progress.show(record)
+                elif isinstance(record, Evaluation):
+                    progress.clear()
+                    if args.json:
+                        print(json_line(record), file=stdout, flush=True)
+                    elif record.end_of_epoch or record.update == 0:
+                        print(lab_line(record), file=stdout, flush=True)
+                elif isinstance(record, RunEnded):
+                    progress.clear()
+        except BrokenPipeError:  # the reader went away (train | head -1): stop quietly
+            reader_gone = True
+            control.stop()
+            records.close()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stdout.fileno())
+        except KeyboardInterrupt:  # a second Ctrl-C, inside NumPy
+            interrupt.requested = True
+            records.close()
+    end = history.end
+    saved = None
     if args.save:
-        save_model(args.save, model, config=config, scaler=data.scaler, history=history)
-    if history.end is not None and history.end.status == "diverged":
-        print(f"main.py train: {history.end.reason}", file=stderr)
+        try:
+            saved = save_model(args.save, model, config=config, scaler=data.scaler, history=history)
+        except OSError as error:
+            _error(stderr, f"--save: could not write {args.save}: {error.strerror or error}")
+            return EXIT_USAGE
+    if interrupt.requested:
+        updates = history.n_updates
+        note = f"; saved the weights reached so far to {saved}" if saved else ""
+        print(f"{PROG}: interrupted after {updates:,} updates{note}", file=stderr)
+        return EXIT_INTERRUPTED
+    if reader_gone:
+        return EXIT_OK
+    if end is not None and end.status == "diverged":
+        print(f"{PROG}: diverged {end.reason}", file=stderr)
         return EXIT_DIVERGED
     return EXIT_OK

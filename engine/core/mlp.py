@@ -3,10 +3,19 @@
 ``MLP(64, (), 10)`` is the lab's logistic regression, ``MLP(64, (10,), 10)`` its ``NeuralNet``;
 any depth works. Layers are numbered from 1 (the first hidden layer) to ``L`` (the softmax output).
 Layer ``l`` computes ``Z_l = A_{l-1} @ W_l + b_l`` with ``W_l`` of shape ``(n_in, n_out)`` and
-``A_0 = X``; hidden layers apply the activation, the output layer a softmax. The loss is the mean
-negative log-likelihood of integer labels.
+``A_0 = X``; hidden layers apply the activation, ``A_l = f(Z_l)``, the output layer a softmax.
+The loss is the mean negative log-likelihood of integer labels.
 
-Deliberately left out: regularization, dropout and any autodiff; every gradient is explicit.
+Backpropagation, as the lab writes it (``y`` one-hot, ``n`` samples):
+
+- ``δ_L = (softmax(Z_L) - y) / n``                   the output layer's error
+- ``∂L/∂W_l = A_{l-1}ᵀ δ_l``, ``∂L/∂b_l = Σ δ_l``   each layer's gradients
+- ``δ_{l-1} = (δ_l W_lᵀ) ⊙ f'(Z_{l-1})``            the error sent one layer back
+
+This is the code that trains the network (``python main.py train --engine readable``, or the
+Training menu's *Readable backprop only*); the optimised kernels of ``engine.kernels`` compute
+the same numbers faster and are tested against it. Deliberately left out: regularization,
+dropout and any autodiff; every gradient is explicit.
 """
 
 from collections.abc import Sequence
@@ -14,41 +23,32 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.core.activations import get_activation
-from engine.core.functions import softmax
+from engine.core.functions import log_softmax, one_hot, softmax
 from engine.core.initializers import DEFAULT_SCALES, get_initializer
 
-# MLP.metrics works on blocks of rows whose layer outputs together hold at most this many numbers
-# (512 KiB in float64): on larger arrays NumPy's temporaries cost more than the extra calls
-# (measured: full-set gradient of a 64-128-64-10 net 5.2 ms in one block, 3.2 ms in blocks).
-METRICS_BLOCK_ELEMENTS = 1 << 16
 
+def dense(A: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One layer's pre-activation ``Z = A @ W + b`` for a sample ``(n_in,)`` or a batch
+    ``(n, n_in)``.
 
-def _mean_nll(
-    Z: np.ndarray, labels: np.ndarray, with_grad: bool
-) -> tuple[float, np.ndarray, np.ndarray | None]:
-    """Mean NLL of the rows of the 2-D logits ``Z`` (overwritten), the predicted classes, and
-    if asked the gradient of the mean NLL with respect to ``Z`` (written into ``Z``).
-
-    One softmax serves both, on the max-shifted logits: the loss is
-    ``log(sum(exp(shifted))) - shifted[label]``, stable and finite even where a probability
-    underflows to 0. (Row maxima come from ``argmax`` and row sums from a product with ones:
-    NumPy's reductions along short rows are several times slower.)
+    Computed by ``np.einsum`` rather than ``@``: BLAS, behind ``@``, rounds the last few units of a
+    layer differently from the others (its SIMD tail), so hidden units that zero initialization
+    made identical would drift apart by rounding within a few epochs. einsum treats every unit
+    alike, so identical units stay identical to the bit, as the lab's symmetry lesson says.
     """
-    n, n_classes = Z.shape
-    rows = np.arange(n)
-    predicted = Z.argmax(axis=1)
-    # the row maxima (NaN if a row holds one, as max would give)
-    Z -= Z.reshape(-1).take(rows * n_classes + predicted)[:, None]
-    picked = Z[rows, labels]
-    np.exp(Z, out=Z)
-    sums = Z @ np.ones(n_classes, Z.dtype)
-    loss = float(np.mean(np.log(sums) - picked))
-    if not with_grad:
-        return loss, predicted, None
-    sums *= n
-    Z /= sums[:, None]  # softmax / n
-    Z[rows, labels] -= 1.0 / n  # (softmax - onehot) / n: the gradient of the mean loss
-    return loss, predicted, Z
+    return np.einsum("...i,ij->...j", A, W) + b
+
+
+def weight_gradient(A_prev: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """``∂L/∂W = A_prevᵀ δ``: for one sample the outer product, for a batch summed over rows."""
+    if A_prev.ndim == 1:
+        return np.einsum("i,j->ij", A_prev, delta)
+    return np.einsum("ni,nj->ij", A_prev, delta)
+
+
+def back_through(delta: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """``δ Wᵀ``: the error of a layer's outputs sent back to its inputs (einsum, as ``dense``)."""
+    return np.einsum("...j,ij->...i", delta, W)
 
 
 class MLP:
@@ -66,6 +66,8 @@ class MLP:
     ----------
     params : dict of the live parameter arrays ``W1, b1, ..., WL, bL`` (weight before bias,
         by layer). Changing an array in place changes the model.
+    bug : None, or the name of a deliberate mistake in the backward pass
+        (``engine.core.bugs``) that ``grad_loss`` then makes; never saved in a model file.
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class MLP:
         self.init_scale = DEFAULT_SCALES[init] if init_scale is None else float(init_scale)
         rng = np.random.default_rng(seed)
         self.seed = seed
+        self.bug: str | None = None
         self.params: dict[str, np.ndarray] = {}
         for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), 1):
             self.params[f"W{layer}"] = initializer(rng, fan_in, fan_out, self.init_scale)
@@ -119,32 +122,6 @@ class MLP:
 
     # --- forward -----------------------------------------------------------------------------
 
-    def logits(self, X: np.ndarray) -> np.ndarray:
-        """Output pre-activations ``Z_L`` for ``(n_samples, n_features)`` or one sample."""
-        return self._forward(np.asarray(X))[1]
-
-    def _forward(self, X: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-        """The input of every layer ``[A_0 = X, A_1, ..., A_{L-1}]`` and the logits ``Z_L``
-        (a new array, which the caller may overwrite)."""
-        A = X
-        inputs = [A]
-        f = self.activation.function
-        *hidden, (W_out, b_out) = self.weights()
-        for W, b in hidden:
-            Z = A @ W
-            Z += b
-            A = f(Z)
-            inputs.append(A)
-        Z = A @ W_out
-        Z += b_out
-        return inputs, Z
-
-    def forward(self, X: np.ndarray) -> np.ndarray:
-        """Class probabilities: ``(n_classes,)`` for one sample, ``(n, n_classes)`` for a batch."""
-        return softmax(self.logits(X))
-
-    predict_proba = forward
-
     def forward_keep_activations(
         self, X: np.ndarray
     ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
@@ -160,98 +137,84 @@ class MLP:
         activations, pre_activations = [A], []
         f = self.activation.function
         for layer, (W, b) in enumerate(self.weights(), 1):
-            Z = A @ W + b
+            Z = dense(A, W, b)
             pre_activations.append(Z)
             if layer < self.n_layers:
                 A = f(Z)
                 activations.append(A)
         return softmax(pre_activations[-1]), activations, pre_activations
 
+    def logits(self, X: np.ndarray) -> np.ndarray:
+        """Output pre-activations ``Z_L`` for ``(n_samples, n_features)`` or one sample."""
+        return self.forward_keep_activations(X)[2][-1]
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities: ``(n_classes,)`` for one sample, ``(n, n_classes)`` for a batch."""
+        return self.forward_keep_activations(X)[0]
+
+    predict_proba = forward
+
     # --- loss and gradients --------------------------------------------------------------
 
     def loss(self, X: np.ndarray, y: np.ndarray | int) -> float:
-        """Mean negative log-likelihood of integer labels ``y`` (computed from the logits)."""
-        labels = np.atleast_1d(np.asarray(y, dtype=np.intp))
-        return _mean_nll(np.atleast_2d(self.logits(X)), labels, with_grad=False)[0]
+        """Mean negative log-likelihood of integer labels ``y``, from the logits (stable: a
+        confident wrong answer costs a large finite loss, never ``log(0)``)."""
+        return _mean_nll(self.logits(X), y)
+
+    def backward(
+        self,
+        probabilities: np.ndarray,
+        activations: list[np.ndarray],
+        pre_activations: list[np.ndarray],
+        y: np.ndarray | int,
+    ) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+        """Backpropagation from a forward pass (``forward_keep_activations``'s three results).
+
+        Returns the gradients of the mean loss (same keys and shapes as ``params``) and the
+        errors ``δ_1 .. δ_L`` (∂L/∂Z of each layer, input side first).
+        """
+        if self.bug is not None:
+            from engine.core.bugs import buggy_backward
+
+            return buggy_backward(self, self.bug, probabilities, activations, pre_activations, y)
+        Y = probabilities
+        n = len(Y) if Y.ndim == 2 else 1
+        delta = (Y - one_hot(self.output_size, y)) / n  # δ_L = (p - y) / n
+        grads: dict[str, np.ndarray] = {}
+        deltas = [delta]
+        for layer in range(self.n_layers, 0, -1):
+            A_prev = activations[layer - 1]
+            grads[f"W{layer}"] = weight_gradient(A_prev, delta)  # A_{l-1}ᵀ δ_l
+            grads[f"b{layer}"] = delta.sum(axis=0) if delta.ndim == 2 else delta.copy()
+            if layer > 1:  # δ_{l-1} = (δ_l W_lᵀ) ⊙ f'(Z_{l-1})
+                f_prime = self.activation.derivative_from_output(A_prev)
+                delta = back_through(delta, self.params[f"W{layer}"]) * f_prime
+                deltas.insert(0, delta)
+        return {key: grads[key] for key in self.params}, deltas
 
     def loss_and_grad(
         self, X: np.ndarray, y: np.ndarray | int
     ) -> tuple[float, dict[str, np.ndarray]]:
         """Mean NLL over the given samples and its gradient, one entry per ``params`` key."""
-        loss, _, grads = self._backprop(X, y, with_grad=True)
-        return loss, grads
-
-    def metrics(
-        self, X: np.ndarray, y: np.ndarray | int, *, with_grad: bool = False
-    ) -> tuple[float, float, dict[str, np.ndarray] | None]:
-        """Mean NLL and accuracy from one forward pass; with ``with_grad`` also the gradient of
-        the mean NLL (one entry per ``params`` key) from the same pass, else ``None``.
-
-        A large set is processed in blocks of rows whose layer outputs hold at most
-        ``METRICS_BLOCK_ELEMENTS`` numbers together (large temporaries cost more than the extra
-        calls), the blocks' figures weighted by their sizes."""
-        X = np.atleast_2d(X)
-        labels = np.atleast_1d(np.asarray(y, dtype=np.intp))
-        n = len(labels)
-        rows = max(1, METRICS_BLOCK_ELEMENTS // (sum(self.hidden_sizes) + self.output_size))
-        if n <= rows:
-            loss, predicted, grads = self._backprop(X, labels, with_grad)
-            return loss, float(np.mean(predicted == labels)), grads
-        loss_sum, correct, grad_sums = 0.0, 0, None
-        for start in range(0, n, rows):
-            block = slice(start, start + rows)
-            k = len(labels[block])
-            loss, predicted, grads = self._backprop(X[block], labels[block], with_grad)
-            loss_sum += loss * k
-            correct += int(np.count_nonzero(predicted == labels[block]))
-            if grads is not None:
-                if grad_sums is None:
-                    grad_sums = {key: g * k for key, g in grads.items()}
-                else:
-                    for key, g in grads.items():
-                        g *= k
-                        grad_sums[key] += g
-        if grad_sums is not None:
-            for g in grad_sums.values():
-                g /= n
-        return loss_sum / n, correct / n, grad_sums
-
-    def _backprop(
-        self, X: np.ndarray, y: np.ndarray | int, with_grad: bool
-    ) -> tuple[float, np.ndarray, dict[str, np.ndarray] | None]:
-        """Mean NLL, predicted classes and (if asked) the gradient of the mean NLL."""
-        labels = np.atleast_1d(np.asarray(y, dtype=np.intp))
-        inputs, Z = self._forward(np.atleast_2d(X))
-        loss, predicted, dZ = _mean_nll(Z, labels, with_grad)
-        if dZ is None:
-            return loss, predicted, None
-        grads: dict[str, np.ndarray] = {}
-        derivative = self.activation.derivative_from_output
-        for layer in range(self.n_layers, 0, -1):
-            A_prev = inputs[layer - 1]
-            grads[f"W{layer}"] = A_prev.T @ dZ
-            grads[f"b{layer}"] = dZ.sum(axis=0)
-            if layer > 1:
-                dA = dZ @ self.params[f"W{layer}"].T
-                dA *= derivative(A_prev)
-                dZ = dA
-        return loss, predicted, {key: grads[key] for key in self.params}
+        Y, activations, pre_activations = self.forward_keep_activations(X)
+        grads, _ = self.backward(Y, activations, pre_activations, y)
+        return _mean_nll(pre_activations[-1], y), grads
 
     def grad_loss(self, x: np.ndarray, y: np.ndarray | int) -> dict[str, np.ndarray]:
         """Gradient of the mean NLL over the given sample(s); same keys and shapes as ``params``."""
         return self.loss_and_grad(x, y)[1]
 
     def grad_input(self, x: np.ndarray, y: int) -> np.ndarray:
-        """Gradient of one sample's loss with respect to its input features (a saliency map)."""
-        x = np.atleast_2d(x)
-        Y, activations, _ = self.forward_keep_activations(x)
-        dZ = Y.copy()
-        dZ[0, int(y)] -= 1.0
+        """Gradient of one sample's loss with respect to its input features (a saliency map):
+        the error sent back through the first layer too, ``δ_1 W_1ᵀ``."""
+        Y, activations, pre_activations = self.forward_keep_activations(np.asarray(x))
+        delta = Y - one_hot(self.output_size, int(y))
         derivative = self.activation.derivative_from_output
         for layer in range(self.n_layers, 0, -1):
-            dA = dZ @ self.params[f"W{layer}"].T
-            dZ = dA * derivative(activations[layer - 1]) if layer > 1 else dA
-        return dZ[0]
+            delta = back_through(delta, self.params[f"W{layer}"])
+            if layer > 1:
+                delta = delta * derivative(activations[layer - 1])
+        return delta
 
     def train(self, x: np.ndarray, y: np.ndarray | int, learning_rate: float) -> float:
         """One plain SGD step on the given sample(s), as in the lab; returns the loss before it."""
@@ -288,3 +251,10 @@ class MLP:
                     f"{key}: expected shape {self.params[key].shape}, got {np.shape(value)}"
                 )
             self.params[key][...] = value
+
+
+def _mean_nll(Z: np.ndarray, y: np.ndarray | int) -> float:
+    """Mean NLL of integer labels ``y`` under the logits ``Z`` (one row or a batch)."""
+    Z = np.atleast_2d(Z)
+    labels = np.atleast_1d(np.asarray(y, dtype=np.intp))
+    return float(-np.mean(log_softmax(Z)[np.arange(len(labels)), labels]))

@@ -1,5 +1,4 @@
-"""Looking at a trained model: its worst predictions, confusion matrix, saliency, and a
-finite-difference check of its backpropagation."""
+"""Looking at a trained model: its worst predictions, confusion matrix and nearest neighbours."""
 
 import numpy as np
 
@@ -39,43 +38,3 @@ def nearest_neighbors(X_reference: np.ndarray, x: np.ndarray, k: int = 3) -> np.
     """Indices of the ``k`` rows of ``X_reference`` closest to ``x`` (Euclidean), closest first."""
     distances = np.sum((np.asarray(X_reference, dtype=np.float64) - x) ** 2, axis=1)
     return np.argsort(distances, kind="stable")[:k]
-
-
-def numerical_gradient(
-    model: MLP, X: np.ndarray, y: np.ndarray, eps: float = 1e-6
-) -> dict[str, np.ndarray]:
-    """Central finite differences of the mean loss for every parameter (float64)."""
-    grads = {}
-    for key, param in model.params.items():
-        grad = np.zeros_like(param)
-        flat, flat_grad = param.reshape(-1), grad.reshape(-1)
-        for i in range(flat.size):
-            saved = flat[i]
-            flat[i] = saved + eps
-            plus = model.loss(X, y)
-            flat[i] = saved - eps
-            minus = model.loss(X, y)
-            flat[i] = saved
-            flat_grad[i] = (plus - minus) / (2 * eps)
-        grads[key] = grad
-    return grads
-
-
-def gradient_check(model: MLP, X: np.ndarray, y: np.ndarray, eps: float = 1e-6) -> dict[str, float]:
-    """Relative error of backprop against central finite differences, per parameter array.
-
-    For each parameter, ``||a - n|| / (||a|| + ||n||)`` with ``a`` the backprop gradient and ``n``
-    the finite-difference one (Frobenius norms). A correct backprop gives about 1e-8 or less; a
-    wrong one, 1e-2 or more. Measured over the whole array rather than entry by entry, so
-    entries that are almost zero (where a finite difference is only round-off) cannot dominate.
-    The model is run in float64 on a float64 copy of ``X``.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    analytic = model.grad_loss(X, y)
-    numeric = numerical_gradient(model, X, y, eps)
-    errors = {}
-    for key in model.params:
-        a, n = analytic[key], numeric[key]
-        scale = np.linalg.norm(a) + np.linalg.norm(n)
-        errors[key] = float(np.linalg.norm(a - n) / scale) if scale > 0 else 0.0
-    return errors

@@ -25,8 +25,9 @@ import numpy as np
 from engine.core.functions import nll, one_hot
 from engine.data.digits import N_CLASSES, DigitsSplit
 from engine.training.config import RunConfig
+from engine.training.control import TrainingControl
 from engine.training.history import History
-from engine.training.loop import TrainingControl, updates_per_epoch
+from engine.training.loop import updates_per_epoch
 
 # Engine activation -> MLPClassifier's name for it; leaky_relu has none.
 SKLEARN_ACTIVATIONS: dict[str, str] = {

@@ -16,11 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.core.mlp import MLP
-from engine.data.digits import N_CLASSES, DigitsSplit
+from engine.data.digits import LAB_SAMPLE, N_CLASSES, DigitsSplit
 from engine.experiments.analysis import per_sample_loss
 from engine.training.history import History
-
-LAB_SAMPLE = 42
 
 # Thresholds of the diagnosis.
 MIN_EPOCHS = 3  # fewer end-of-epoch evaluations: too early to tell

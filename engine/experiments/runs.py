@@ -1,18 +1,26 @@
-"""Runs kept across restarts: each run's configuration, history, model, duration and how it ended.
+"""Runs kept across restarts: each run's configuration, summary, history and final model.
 
 A ``RunStore`` keeps one folder (the GUI passes the user's data folder). Each run is two files
-named after its id: ``<id>.npz``, a model file in the engine's format (``engine.files.model_file``,
-holding the parameters, scaler, configuration and history), and ``<id>.json``, a small sidecar
-with what the user can change (name, hidden) and when the run was made. The model is written
-first and the sidecar last, both atomically, so the sidecar's presence marks a complete run.
+named after its id: ``<id>.npz``, a model file in the engine's format (``engine.files``) with the
+run's history, and ``<id>.json``, its summary: number, name, configuration, status, final figures,
+duration. Starting reads the summaries only; a run's history and weights are read when asked for
+(``load_details``), so a store of hundreds of long runs starts as fast as an empty one.
 
-``load_all`` never raises for a bad stored run: it skips it and returns a message saying why.
-Saving, renaming and deleting raise ``OSError`` when the disk refuses (full, read-only).
+Numbers are given once and never reused or shifted (``numbers.json`` holds the next one). The
+model file is written first and the summary last, both atomically, so the summary's presence
+marks a complete run. Every file is read defensively: ``load_all`` never raises for a bad stored
+run, it skips it and says why (``StoredRunProblem``), and ``move_aside`` puts such files in the
+``unreadable`` subfolder. A run another window deleted is reported (``RunMissingError``), never
+written back.
 """
 
 import json
+import math
 import os
+import shutil
+import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,72 +28,35 @@ from typing import Any
 
 from engine.core.mlp import MLP
 from engine.data.digits import Standardizer
-from engine.files.atomic import write_text_atomic
+from engine.files.atomic import remove_interrupted, write_text_atomic
+from engine.files.json_file import finite_number, read_json
 from engine.files.model_file import ModelFileError, load_model_file, save_model
 from engine.training.config import RunConfig
 from engine.training.history import History
+from engine.training.hyperparameters import HYPERPARAMETERS
 
 SIDECAR_TAG = "backprop-lab-run"
-SIDECAR_VERSION = 1
+SIDECAR_VERSION = 2
 MAX_NAME_LENGTH = 200
-
-# Short names of the configuration fields, for the "what changed" column.
-SHORT_LABELS: dict[str, str] = {
-    "hidden_sizes": "hidden",
-    "activation": "activation",
-    "init": "init",
-    "init_scale": "init scale",
-    "optimizer": "optimizer",
-    "learning_rate": "lr",
-    "momentum": "momentum",
-    "nesterov": "nesterov",
-    "batch_size": "batch",
-    "epochs": "epochs",
-    "shuffle": "shuffle",
-    "seed": "seed",
-}
+NUMBERS_FILE = "numbers.json"
+ASIDE_FOLDER = "unreadable"
+STATUSES = ("completed", "stopped", "diverged", "failed", "unfinished")
 
 
-def format_value(name: str, value: Any) -> str:
-    """A configuration value as the runs table shows it: ``(64, 32)``, ``0.01``, ``on``."""
-    if name == "hidden_sizes":
-        sizes = tuple(value)
-        if not sizes:
-            return "none"
-        return str(sizes[0]) if len(sizes) == 1 else f"({', '.join(map(str, sizes))})"
-    if name == "init_scale" and value is None:
-        return "default"
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-def summarize(config: RunConfig) -> str:
-    """A one-line summary such as ``10 sigmoid, sgd lr 0.1, batch 1, 15 epochs``."""
-    hidden = format_value("hidden_sizes", config.hidden_sizes)
-    net = "no hidden layer" if not config.hidden_sizes else f"{hidden} {config.activation}"
-    optimizer = config.optimizer
-    if config.optimizer == "sgd" and config.momentum:
-        optimizer += f" momentum {config.momentum:g}" + (" nesterov" if config.nesterov else "")
-    return (
-        f"{net}, {optimizer} lr {config.learning_rate:g}, "
-        f"batch {config.batch_size}, {config.epochs} epochs"
-    )
+class RunMissingError(OSError):
+    """The run's files are gone (another Backprop Lab window deleted it)."""
 
 
 def describe_differences(config: RunConfig, previous: RunConfig | None) -> str:
     """What changed from the previous run, e.g. ``lr 0.1 → 0.01, batch 1 → 32``."""
     if previous is None:
-        return f"first run: {summarize(config)}"
+        return f"first run: {config.summary()}"
     changed = config.differences(previous)
     if not changed:
         return "same settings"
-    before = previous.to_dict()
     return ", ".join(
-        f"{SHORT_LABELS.get(k, k)} {format_value(k, before[k])} → {format_value(k, v)}"
-        for k, v in changed.items()
+        f"{h.short} {h.display(h.get(previous))} → {h.display(v)}"
+        for h, v in ((HYPERPARAMETERS[name], v) for name, v in changed.items())
     )
 
 
@@ -99,15 +70,35 @@ class FinalFigures:
     test_loss: float
     test_accuracy: float
 
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in
+                self.__dict__.items()}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "FinalFigures":
+        if not isinstance(data, dict):
+            raise ValueError("final figures must be a mapping")
+        epochs = data.get("epochs", 0)
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+            raise ValueError("final epochs must be a whole number")
+        figures = []
+        for name in ("train_loss", "train_accuracy", "test_loss", "test_accuracy"):
+            value = data.get(name)
+            figures.append(math.nan if value is None else finite_number(value, name))
+        return cls(epochs, *figures)
+
 
 def final_figures(history: History) -> FinalFigures:
     final = history.final
     if final is None:
         nan = float("nan")
         return FinalFigures(0, nan, nan, nan, nan)
-    epochs = history.end.epochs_completed if history.end else len(history.epochs)
     return FinalFigures(
-        epochs, final.train_loss, final.train_accuracy, final.test_loss, final.test_accuracy
+        history.epochs_completed,
+        final.train_loss,
+        final.train_accuracy,
+        final.test_loss,
+        final.test_accuracy,
     )
 
 
@@ -118,56 +109,66 @@ def new_run_id(created: datetime) -> str:
 
 @dataclass
 class Run:
-    """One training run and what it produced. ``model`` holds the final parameters."""
+    """One training run: its summary, and (once loaded) its history and final model.
+
+    ``number`` is given by the store when the run is first saved (None before). ``history``
+    and ``model`` are None for a run read from the store until ``RunStore.load_details``.
+    """
 
     id: str
     name: str
     config: RunConfig
-    history: History
-    model: MLP
-    scaler: Standardizer | None = None
+    final: FinalFigures
+    status: str
+    reason: str = ""
+    trained_by: str = ""
+    number: int | None = None
+    continued_from: int | None = None
     created: datetime = field(default_factory=lambda: datetime.now().astimezone())
     duration: float = 0.0  # seconds of training
     hidden: bool = False
+    history: History | None = None
+    model: MLP | None = None
+    scaler: Standardizer | None = None
 
     @classmethod
     def create(
         cls,
         config: RunConfig,
-        model: MLP,
+        model: MLP | None,
         history: History,
         *,
         scaler: Standardizer | None = None,
         name: str | None = None,
+        continued_from: int | None = None,
     ) -> "Run":
-        """A new run, with a fresh id, created now; its duration is the history's."""
+        """A new run, with a fresh id, created now, summarised from its history."""
         created = datetime.now().astimezone()
-        if history.end is not None:
-            duration = history.end.elapsed
-        else:
-            duration = history.final.elapsed if history.final else 0.0
+        end = history.end
+        final = history.final
+        duration = end.elapsed if end is not None else (final.elapsed if final else 0.0)
         return cls(
             id=new_run_id(created),
-            name=name or summarize(config),
+            name=name or config.summary(),
             config=config,
+            final=final_figures(history),
+            status=end.status if end else "unfinished",
+            reason=end.reason if end else "",
+            trained_by=history.trained_by or "",
+            continued_from=continued_from,
+            created=created,
+            duration=float(duration) if math.isfinite(duration) else 0.0,
             history=history,
             model=model,
             scaler=scaler,
-            created=created,
-            duration=float(duration),
         )
 
     @property
-    def status(self) -> str:
-        """``completed``, ``stopped``, ``diverged``, or ``unfinished`` without an end record."""
-        return self.history.end.status if self.history.end else "unfinished"
-
-    @property
-    def final(self) -> FinalFigures:
-        return final_figures(self.history)
+    def loaded(self) -> bool:
+        return self.history is not None
 
     def __repr__(self) -> str:
-        return f"Run({self.id!r}, {self.name!r}, {self.status})"
+        return f"Run({self.number}, {self.id!r}, {self.name!r}, {self.status})"
 
 
 def differences_column(runs: list[Run]) -> list[str]:
@@ -178,7 +179,7 @@ def differences_column(runs: list[Run]) -> list[str]:
     ]
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     name = " ".join(str(name).split())
     if not name:
         raise ValueError("a run needs a name")
@@ -187,8 +188,20 @@ def _clean_name(name: str) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class StoredRunProblem:
+    """A stored run that could not be read: its files and why."""
+
+    run_id: str
+    reason: str
+    paths: tuple[Path, ...]
+
+    def __str__(self) -> str:
+        return f"stored run {self.run_id}: {self.reason}"
+
+
 class RunStore:
-    """The runs kept in ``folder``: ``<id>.npz`` (model file) plus ``<id>.json`` (sidecar)."""
+    """The runs kept in ``folder``: ``<id>.npz`` (model file) plus ``<id>.json`` (summary)."""
 
     def __init__(self, folder: str | os.PathLike) -> None:
         self.folder = Path(folder)
@@ -202,9 +215,16 @@ class RunStore:
     def sidecar_path(self, run_id: str) -> Path:
         return self.folder / f"{run_id}.json"
 
+    # --- writing ---------------------------------------------------------------------------
+
     def save(self, run: Run) -> None:
-        """Write the run's model file, then its sidecar; both atomically."""
+        """Give the run its number (if it has none), write its model file, then its summary.
+        The run must hold its history and model."""
+        if run.history is None or run.model is None:
+            raise ValueError("only a run with its history and model can be saved")
         self.folder.mkdir(parents=True, exist_ok=True)
+        if run.number is None:
+            run.number = self._claim_number()
         save_model(
             self.model_path(run.id),
             run.model,
@@ -215,80 +235,216 @@ class RunStore:
         self._write_sidecar(run)
 
     def rename(self, run: Run, name: str) -> None:
-        """Rename ``run`` and store the new name; an empty name is refused (``ValueError``)."""
-        run.name = _clean_name(name)
+        """Rename ``run``; ``ValueError`` for an empty or too long name, ``RunMissingError`` if
+        another window deleted it."""
+        cleaned = clean_name(name)
+        self._check_present(run)
+        run.name = cleaned
         self._write_sidecar(run)
 
     def set_hidden(self, run: Run, hidden: bool) -> None:
+        self._check_present(run)
         run.hidden = bool(hidden)
         self._write_sidecar(run)
 
-    def delete(self, run: Run) -> None:
-        """Remove the run's files; the sidecar goes first, so a half-deleted run is not listed."""
+    def delete(self, run: Run) -> bool:
+        """Remove the run's files (the summary first, so a half-deleted run is not listed).
+        Returns False when they were already gone."""
+        present = self.sidecar_path(run.id).exists()
         self.sidecar_path(run.id).unlink(missing_ok=True)
         self.model_path(run.id).unlink(missing_ok=True)
+        return present
+
+    def _check_present(self, run: Run) -> None:
+        if not self.sidecar_path(run.id).exists():
+            raise RunMissingError(f"run {run.number} was deleted by another Backprop Lab window")
 
     def _write_sidecar(self, run: Run) -> None:
         sidecar = {
             "format": SIDECAR_TAG,
             "version": SIDECAR_VERSION,
             "id": run.id,
+            "number": run.number,
             "name": run.name,
             "hidden": run.hidden,
             "created": run.created.isoformat(),
             "duration": run.duration,
+            "status": run.status,
+            "reason": run.reason,
+            "trained_by": run.trained_by,
+            "continued_from": run.continued_from,
+            "config": run.config.to_dict(),
+            "final": run.final.to_dict(),
         }
         write_text_atomic(self.sidecar_path(run.id), json.dumps(sidecar, indent=1))
 
-    def load_all(self) -> tuple[list[Run], list[str]]:
-        """Every readable run, oldest first, and one message per stored run that was skipped."""
+    @contextmanager
+    def _numbers_lock(self, timeout: float = 2.0):
+        """A lock file, so two windows saving at once never get the same number."""
+        lock = self.folder / ".numbers.lock"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+                break
+            except FileExistsError:
+                stale = time.time() - lock.stat().st_mtime > 10 if lock.exists() else False
+                if stale or time.monotonic() > deadline:
+                    lock.unlink(missing_ok=True)  # left by a killed window
+                time.sleep(0.01)
+        try:
+            yield
+        finally:
+            os.close(fd)
+            lock.unlink(missing_ok=True)
+
+    def _claim_number(self) -> int:
+        with self._numbers_lock():
+            path = self.folder / NUMBERS_FILE
+            try:
+                number = read_json(path)["next"]
+                if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+                    raise ValueError("not a run number")
+            except (OSError, ValueError, KeyError, TypeError):  # lost: go past every number seen
+                number = max(self._numbers_on_disk(), default=0) + 1
+            write_text_atomic(path, json.dumps({"next": number + 1}))
+            return number
+
+    def _numbers_on_disk(self):
+        for path in self.folder.glob("*.json"):
+            if path.name == NUMBERS_FILE or path.name.startswith("."):
+                continue
+            try:
+                number = read_json(path).get("number")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if isinstance(number, int) and not isinstance(number, bool):
+                yield number
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def load_all(self) -> tuple[list[Run], list[StoredRunProblem]]:
+        """Every readable run's summary, by number, and one problem per run that was skipped.
+
+        Also removes the temporary files of saves that a killed process left behind."""
         if not self.folder.is_dir():
             return [], []
-        runs, messages = [], []
-        sidecars = sorted(p for p in self.folder.glob("*.json") if not p.name.startswith("."))
+        remove_interrupted(self.folder)
+        runs, problems = [], []
+        sidecars = sorted(
+            p
+            for p in self.folder.glob("*.json")
+            if not p.name.startswith(".") and p.name != NUMBERS_FILE
+        )
         for path in sidecars:
+            paths = tuple(p for p in (path, self.model_path(path.stem)) if p.exists())
             try:
-                runs.append(self._load(path))
-            except (ModelFileError, ValueError, TypeError, KeyError, OSError) as error:
-                messages.append(f"stored run {path.stem} skipped: {error}")
+                runs.append(self._load_summary(path))
+            except (ValueError, TypeError, KeyError, OSError, ModelFileError) as error:
+                problems.append(StoredRunProblem(path.stem, str(error), paths))
         described = {p.stem for p in sidecars}
         for path in sorted(self.folder.glob("*.npz")):
             if not path.name.startswith(".") and path.stem not in described:
-                messages.append(
-                    f"stored run {path.stem} skipped: its description file "
-                    f"{path.stem}.json is missing (an interrupted save?)"
+                problems.append(
+                    StoredRunProblem(
+                        path.stem,
+                        f"its summary {path.stem}.json is missing (an interrupted save?)",
+                        (path,),
+                    )
                 )
-        runs.sort(key=lambda run: (run.created, run.id))
-        return runs, messages
+        self._number_old_runs(runs)
+        runs.sort(key=lambda run: (run.number, run.created, run.id))
+        return runs, problems
 
-    def _load(self, path: Path) -> Run:
+    def _load_summary(self, path: Path) -> Run:
+        data = read_json(path)
+        if not isinstance(data, dict) or data.get("format") != SIDECAR_TAG:
+            raise ValueError(f"{path.name} is not a Backprop Lab run summary")
+        version = data.get("version")
+        if version not in (1, SIDECAR_VERSION):
+            raise ValueError(f"{path.name} has format version {version!r}")
+        if data.get("id") != path.stem:
+            raise ValueError(f"{path.name} describes another run ({str(data.get('id'))[:40]!r})")
         try:
-            sidecar = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(f"{path.name} is not valid JSON ({error})") from None
-        if not isinstance(sidecar, dict) or sidecar.get("format") != SIDECAR_TAG:
-            raise ValueError(f"{path.name} is not a Backprop Lab run description")
-        if sidecar.get("version") != SIDECAR_VERSION:
-            raise ValueError(f"{path.name} has format version {sidecar.get('version')!r}")
-        if sidecar.get("id") != path.stem:
-            raise ValueError(f"{path.name} describes another run ({sidecar.get('id')!r})")
-        try:
-            created = datetime.fromisoformat(str(sidecar["created"]))
-        except ValueError:
+            created = datetime.fromisoformat(str(data["created"])[:64])
+        except (KeyError, ValueError):
             raise ValueError(f"{path.name}: the creation date is not valid") from None
         if created.tzinfo is None:
             created = created.astimezone()
-        stored = load_model_file(self.model_path(path.stem))
-        if stored.config is None:
-            raise ValueError(f"{path.stem}.npz holds no run configuration")
+        hidden = data.get("hidden", False)
+        if not isinstance(hidden, bool):
+            raise ValueError(f"{path.name}: hidden must be true or false")
+        duration = finite_number(data.get("duration", 0.0), "duration", minimum=0.0)
+        if version == 1:  # the summary lived in the model file: read it once, write version 2
+            return self._upgrade(path, data, created, duration, hidden)
+        number = data.get("number")
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ValueError(f"{path.name}: the run number must be a whole number from 1")
+        continued = data.get("continued_from")
+        if continued is not None and (
+            isinstance(continued, bool) or not isinstance(continued, int)
+        ):
+            raise ValueError(f"{path.name}: continued_from must be a run number")
+        status = data.get("status")
+        if status not in STATUSES:
+            raise ValueError(f"{path.name}: unknown status {str(status)[:20]!r}")
+        texts = {k: data.get(k, "") for k in ("reason", "trained_by")}
+        if not all(isinstance(v, str) and len(v) < 2000 for v in texts.values()):
+            raise ValueError(f"{path.name}: reason and trained_by must be short texts")
         return Run(
             id=path.stem,
-            name=_clean_name(sidecar["name"]),
-            config=stored.config,
-            history=stored.history or History(),
-            model=stored.model,
-            scaler=stored.scaler,
+            name=clean_name(data.get("name", "")),
+            config=RunConfig.from_dict(data.get("config")),
+            final=FinalFigures.from_dict(data.get("final")),
+            status=status,
+            reason=texts["reason"],
+            trained_by=texts["trained_by"],
+            number=number,
+            continued_from=continued,
             created=created,
-            duration=float(sidecar.get("duration", 0.0)),
-            hidden=bool(sidecar.get("hidden", False)),
+            duration=duration,
+            hidden=hidden,
         )
+
+    def _upgrade(self, path: Path, data: dict, created, duration: float, hidden: bool) -> Run:
+        stored = load_model_file(self.model_path(path.stem))
+        if stored.config is None or stored.history is None:
+            raise ValueError(f"{path.stem}.npz holds no run configuration")
+        run = Run.create(stored.config, stored.model, stored.history, scaler=stored.scaler)
+        run.id, run.created, run.duration, run.hidden = path.stem, created, duration, hidden
+        run.name = clean_name(data.get("name", ""))
+        return run
+
+    def _number_old_runs(self, runs: list[Run]) -> None:
+        """Runs stored by version 1 get numbers after the others, oldest first, for good."""
+        for run in sorted((r for r in runs if r.number is None), key=lambda r: r.created):
+            try:
+                run.number = self._claim_number()
+                self._write_sidecar(run)
+            except OSError:
+                run.number = run.number or 0
+            run.history = run.model = None  # read again when needed, like the others
+
+    def load_details(self, run: Run) -> Run:
+        """Read the run's history and final model (``ModelFileError`` if its file is bad);
+        returns ``run``, now holding them."""
+        if run.loaded:
+            return run
+        stored = load_model_file(self.model_path(run.id))
+        run.history = stored.history or History()
+        run.model, run.scaler = stored.model, stored.scaler
+        return run
+
+    def unload(self, run: Run) -> None:
+        """Forget a run's history and model (they are read again when needed)."""
+        run.history = run.model = None
+
+    def move_aside(self, problems: list[StoredRunProblem]) -> Path:
+        """Move the files of unreadable runs into the ``unreadable`` subfolder; returns it."""
+        aside = self.folder / ASIDE_FOLDER
+        aside.mkdir(parents=True, exist_ok=True)
+        for problem in problems:
+            for path in problem.paths:
+                if path.exists():
+                    shutil.move(str(path), aside / path.name)
+        return aside

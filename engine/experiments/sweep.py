@@ -1,8 +1,8 @@
 """Sweeps: the same run repeated for a list of values of one hyperparameter.
 
-``SWEEPABLE`` names the fields that can be swept, how to read a value typed by the user, and
-whether a plot against it wants a log axis. ``run_sweep`` trains the runs one after another by
-driving ``engine.training.loop.run_training`` and yields ``(index, record)`` pairs; a
+``SWEEPABLE`` (from ``engine.training.hyperparameters``) names the hyperparameters that can be
+swept, how to read a typed value, and how a plot places the values. ``run_sweep`` trains the
+runs one after another by driving ``run_training`` and yields ``(index, record)`` pairs; a
 ``SweepRunStarted`` record opens each run and hands over its fresh model. ``SweepResult``
 collects the records, as ``History`` does, into one row per value: final test accuracy and loss.
 
@@ -12,84 +12,25 @@ One ``TrainingControl`` governs the whole sweep: stopping ends the run under way
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from engine.core.activations import ACTIVATIONS
-from engine.core.initializers import INITIALIZERS
 from engine.core.mlp import MLP
-from engine.core.optimizers import OPTIMIZERS
 from engine.data.digits import N_CLASSES, DigitsSplit
-from engine.experiments.runs import format_value
-from engine.training.config import RunConfig, parse_hidden_sizes
+from engine.training.config import RunConfig
+from engine.training.control import TrainingControl
 from engine.training.history import History
-from engine.training.loop import Record, RunEnded, TrainingControl, run_training
+from engine.training.hyperparameters import SWEEPABLE, Hyperparameter
+from engine.training.loop import run_training
+from engine.training.records import Record, RunEnded
 
 MAX_SWEEP_VALUES = 50
 
 
-def _parse_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{text!r} is not a finite number")
-    return value
-
-
-def _parse_int(text: str) -> int:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
-    if not value.is_integer():
-        raise ValueError(f"{text!r} is not a whole number")
-    return int(value)
-
-
-def _choice(allowed: Sequence[str]) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        name = text.strip().lower()
-        if name not in allowed:
-            raise ValueError(f"{text!r} is not one of: {', '.join(allowed)}")
-        return name
-
-    return parse
-
-
-@dataclass(frozen=True)
-class Sweepable:
-    """A field that can be swept: its label, a parser for one typed value, and its axis."""
-
-    label: str
-    parse: Callable[[str], Any]
-    numeric: bool = True  # False: categories, plotted at positions 0, 1, 2, ...
-    log_scale: bool = False
-    separator: str = ","  # between values in the typed list
-
-    def __repr__(self) -> str:
-        return f"Sweepable({self.label!r})"
-
-
-SWEEPABLE: dict[str, Sweepable] = {
-    "learning_rate": Sweepable("learning rate", _parse_float, log_scale=True),
-    "batch_size": Sweepable("batch size", _parse_int, log_scale=True),
-    "hidden_sizes": Sweepable("hidden layers", parse_hidden_sizes, numeric=False, separator=";"),
-    "momentum": Sweepable("momentum", _parse_float),
-    "activation": Sweepable("activation", _choice(tuple(ACTIVATIONS)), numeric=False),
-    "init": Sweepable("initialization", _choice(tuple(INITIALIZERS)), numeric=False),
-    "init_scale": Sweepable("init scale", _parse_float, log_scale=True),
-    "optimizer": Sweepable("optimizer", _choice(OPTIMIZERS), numeric=False),
-    "epochs": Sweepable("epochs", _parse_int),
-    "seed": Sweepable("seed", _parse_int, numeric=False),
-}
-
-
-def get_sweepable(name: str) -> Sweepable:
+def get_sweepable(name: str) -> Hyperparameter:
     try:
         return SWEEPABLE[name]
     except KeyError:
@@ -97,31 +38,31 @@ def get_sweepable(name: str) -> Sweepable:
 
 
 def parse_sweep_values(name: str, text: str) -> list[Any]:
-    """Read the typed list of values for field ``name``.
+    """Read the typed list of values for hyperparameter ``name``.
 
     Numbers and names are separated by commas or spaces (``0.001, 0.01, 0.1, 1``); hidden layer
     sizes by semicolons (``10; 64, 32; none``). Raises ``ValueError`` saying what is wrong.
     """
-    sweepable = get_sweepable(name)
-    if sweepable.separator == ",":
-        parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
+    h = get_sweepable(name)
+    if h.kind == "sizes":
+        parts = [p.strip() for p in text.split(";") if p.strip()]
     else:
-        parts = [p.strip() for p in text.split(sweepable.separator) if p.strip()]
+        parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
     if not parts:
         raise ValueError(
-            f"enter the values of the {sweepable.label}, separated by "
-            + ("semicolons, like 10; 64, 32" if sweepable.separator == ";" else "commas")
+            f"enter the values of the {h.label.lower()}, separated by "
+            + ("semicolons, like 10; 64, 32" if h.kind == "sizes" else "commas")
         )
     if len(parts) > MAX_SWEEP_VALUES:
         raise ValueError(f"at most {MAX_SWEEP_VALUES} values, got {len(parts)}")
     values = []
     for part in parts:
         try:
-            value = sweepable.parse(part)
+            value = h.parse(part)
         except ValueError as error:
-            raise ValueError(f"{sweepable.label}: {error}") from None
+            raise ValueError(f"{h.label.lower()}: {error}") from None
         if value in values:
-            raise ValueError(f"{sweepable.label}: {format_value(name, value)} is given twice")
+            raise ValueError(f"{h.label.lower()}: {h.display(value)} is given twice")
         values.append(value)
     return values
 
@@ -133,13 +74,13 @@ def sweep_configs(
 
     Raises ``ValueError`` naming each refused value and why.
     """
-    get_sweepable(name)
+    h = get_sweepable(name)
     configs, problems = [], []
     for value in values:
-        config = base.with_changes(**{name: value})
+        config = h.apply(base, value)
         errors = config.validate(n_train=n_train)
         if errors:
-            problems.append(f"{format_value(name, value)}: {'; '.join(errors.values())}")
+            problems.append(f"{h.display(value)}: {'; '.join(errors.values())}")
         configs.append(config)
     if problems:
         raise ValueError("cannot run " + ", ".join(problems))
@@ -148,7 +89,8 @@ def sweep_configs(
 
 def sweep_run_name(name: str, value: Any) -> str:
     """A run's name in the runs table, e.g. ``sweep learning rate 0.01``."""
-    return f"sweep {get_sweepable(name).label} {format_value(name, value)}"
+    h = get_sweepable(name)
+    return f"sweep {h.label.lower()} {h.display(value)}"
 
 
 @dataclass(frozen=True)
@@ -165,6 +107,7 @@ def run_sweep(
     control: TrainingControl | None = None,
     *,
     eval_every: int | None = None,
+    engine: str = "fast",
 ) -> Iterator[tuple[int, SweepRunStarted | Record]]:
     """Train one fresh model per configuration, one after another.
 
@@ -187,6 +130,7 @@ def run_sweep(
             config=config,
             control=control,
             eval_every=eval_every,
+            engine=engine,
         ):
             yield index, record
             if isinstance(record, RunEnded) and record.status == "stopped":
@@ -227,7 +171,7 @@ class SweepResult:
             self.histories[index].add(record)
 
     @property
-    def sweepable(self) -> Sweepable:
+    def sweepable(self) -> Hyperparameter:
         return SWEEPABLE[self.name]
 
     @property
@@ -244,7 +188,7 @@ class SweepResult:
                 if final
                 else (math.nan,) * 4
             )
-            rows.append(SweepRow(value, format_value(self.name, value), status, *figures))
+            rows.append(SweepRow(value, self.sweepable.display(value), status, *figures))
         return rows
 
     def column(self, name: str) -> np.ndarray:
@@ -254,10 +198,15 @@ class SweepResult:
     @property
     def log_axis(self) -> bool:
         """Whether a plot against the values wants a log axis (all of them positive)."""
-        return self.sweepable.log_scale and all(v > 0 for v in self.values)
+        return self.sweepable.sweep_axis == "log" and all(v > 0 for v in self.values)
+
+    @property
+    def categorical(self) -> bool:
+        """Whether the values are categories (plotted at 0, 1, 2, ... and not joined)."""
+        return self.sweepable.sweep_axis == "categories"
 
     def x_positions(self) -> np.ndarray:
         """Where to plot each value: the value itself when numeric, else 0, 1, 2, ..."""
-        if self.sweepable.numeric:
-            return np.array(self.values, dtype=np.float64)
-        return np.arange(len(self.values), dtype=np.float64)
+        if self.categorical:
+            return np.arange(len(self.values), dtype=np.float64)
+        return np.array(self.values, dtype=np.float64)

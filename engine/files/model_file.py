@@ -1,18 +1,26 @@
 """Saving and loading a trained model as one ``.npz`` file, never unpickled.
 
-The archive holds the parameters (``param/W1``, ``param/b1``, ...), the data scaler
-(``scaler/mean``, ``scaler/scale``), the per-update losses of the history
-(``history/update_losses``) and a JSON ``metadata`` string: a format tag and version, the
-architecture, the run's configuration and its history. Loading reads with ``allow_pickle=False``
-and checks everything before building a model, so a bad file raises ``ModelFileError`` with a
-message saying what is wrong, and nothing else is touched. Saving writes a temporary file next to
-the target and renames it over, so an interrupted save never leaves a half-written model.
+Version 2 of the format holds:
+
+- ``param/W1``, ``param/b1``, ...: the parameters;
+- ``scaler/mean``, ``scaler/scale``: the data scaler;
+- for each run that trained these weights, oldest first, ``runs/<i>/update_losses`` (float32),
+  ``runs/<i>/evaluations`` and ``runs/<i>/layers`` (float64 tables, see ``History``);
+- ``metadata``: a JSON string with a format tag and version, the architecture, the current
+  configuration and, per run, its configuration and the facts of its history.
+
+Runs are stored apart, so a file tells where each one starts and ends. Version 1 files (one
+history for all runs) are read too: their runs are told apart by the evaluations at update 0.
+
+Loading checks everything before building a model, so a bad file raises ``ModelFileError`` with
+a message saying what is wrong, and nothing else is touched. Saving writes a temporary file next
+to the target and renames it over, so an interrupted save never leaves a half-written model.
 """
 
 import json
 import os
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +30,11 @@ from engine.core.mlp import MLP
 from engine.data.digits import Standardizer
 from engine.files.atomic import write_atomic
 from engine.training.config import RunConfig
-from engine.training.history import History
+from engine.training.history import EVALUATION_COLUMNS, History
 
 FORMAT_TAG = "backprop-lab-model"
-FORMAT_VERSION = 1
-UPDATE_LOSSES = "history/update_losses"
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 class ModelFileError(Exception):
@@ -35,20 +43,18 @@ class ModelFileError(Exception):
 
 @dataclass
 class ModelFile:
-    """What a model file holds."""
+    """What a model file holds: the model, its configuration and scaler, and the runs that
+    trained it, oldest first, each as ``(configuration, history)``."""
 
     model: MLP
     config: RunConfig | None = None
     scaler: Standardizer | None = None
-    history: History | None = None
+    runs: list[tuple[RunConfig, History]] = field(default_factory=list)
 
-
-def _history_without_losses(history: History | None) -> dict[str, Any] | None:
-    if history is None:
-        return None
-    data = history.to_dict()
-    data["update_losses"] = []
-    return data
+    @property
+    def history(self) -> History | None:
+        """The last run's history, or None."""
+        return self.runs[-1][1] if self.runs else None
 
 
 def save_model(
@@ -58,9 +64,23 @@ def save_model(
     config: RunConfig | None = None,
     scaler: Standardizer | None = None,
     history: History | None = None,
+    runs: list[tuple[RunConfig, History]] | None = None,
 ) -> Path:
-    """Write ``model`` (and optionally its configuration, scaler and history) atomically."""
+    """Write ``model`` (and optionally its configuration, scaler and runs) atomically.
+
+    ``runs`` lists the runs that trained the weights as ``(configuration, history)``; a single
+    ``history`` may be given instead, as the run of ``config``.
+    """
     path = Path(path)
+    if runs is None:
+        runs = [(config or RunConfig(), history)] if history is not None else []
+    arrays = {f"param/{k}": v for k, v in model.params.items()}
+    stored_runs = []
+    for index, (run_config, run_history) in enumerate(runs):
+        facts, parts = run_history.to_parts()
+        stored_runs.append({"config": run_config.to_dict(), "history": facts})
+        for name, array in parts.items():
+            arrays[f"runs/{index}/{name}"] = array
     metadata = {
         "format": FORMAT_TAG,
         "version": FORMAT_VERSION,
@@ -75,12 +95,8 @@ def save_model(
         },
         "param_keys": list(model.params),
         "config": config.to_dict() if config else None,
-        "history": _history_without_losses(history),
+        "runs": stored_runs,
     }
-    arrays = {f"param/{k}": v for k, v in model.params.items()}
-    if history is not None:
-        # Per-update losses can number hundreds of thousands: a binary array, not JSON text.
-        arrays[UPDATE_LOSSES] = np.asarray(history.update_losses, dtype=np.float64)
     if scaler is not None:
         arrays["scaler/mean"], arrays["scaler/scale"] = scaler.mean, scaler.scale
     arrays["metadata"] = np.array(json.dumps(metadata))
@@ -111,14 +127,14 @@ def _read_metadata(path: Path, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
         raise ModelFileError(f"{path}: not a Backprop Lab model (no metadata)")
     try:
         metadata = json.loads(str(raw))
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise ModelFileError(f"{path}: the metadata is not valid JSON") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_TAG:
         raise ModelFileError(f"{path}: not a Backprop Lab model (foreign metadata)")
-    if metadata.get("version") != FORMAT_VERSION:
+    if metadata.get("version") not in READABLE_VERSIONS:
         raise ModelFileError(
             f"{path}: format version {metadata.get('version')!r}; "
-            f"this version of Backprop Lab reads version {FORMAT_VERSION}"
+            f"this version of Backprop Lab reads versions {READABLE_VERSIONS}"
         )
     return metadata
 
@@ -152,6 +168,53 @@ def _build_model(path: Path, metadata: dict[str, Any], arrays: dict[str, np.ndar
     return model
 
 
+def _runs_v2(metadata: dict[str, Any], arrays: dict[str, np.ndarray]) -> list:
+    stored = metadata.get("runs") or []
+    if not isinstance(stored, list):
+        raise ValueError("runs must be a list")
+    runs = []
+    for index, entry in enumerate(stored):
+        if not isinstance(entry, dict):
+            raise ValueError(f"run {index} must be a mapping")
+        parts = {
+            name: arrays[f"runs/{index}/{name}"]
+            for name in ("update_losses", "evaluations", "layers")
+            if f"runs/{index}/{name}" in arrays
+        }
+        history = History.from_parts(entry.get("history") or {}, parts)
+        runs.append((RunConfig.from_dict(entry.get("config") or {}), history))
+    return runs
+
+
+def _runs_v1(metadata: dict[str, Any], arrays: dict[str, np.ndarray]) -> list:
+    """A version 1 file's one history, split into its runs at the evaluations of update 0."""
+    data = metadata.get("history")
+    if not data:
+        return []
+    config = RunConfig.from_dict(metadata["config"]) if metadata.get("config") else RunConfig()
+    rows = data.get("evaluations") or []
+    if not isinstance(rows, list):
+        raise ValueError("history evaluations must be a list")
+    table = np.array(
+        [[float(row.get(c) if row.get(c) is not None else np.nan) for c in EVALUATION_COLUMNS]
+         for row in rows],
+        dtype=np.float64,
+    ).reshape(-1, len(EVALUATION_COLUMNS))  # fmt: skip
+    losses = arrays.get("history/update_losses", np.empty(0, np.float32))
+    starts = [i for i in range(len(table)) if table[i, 1] == 0] or [0]
+    bounds = [*starts[1:], len(table)]
+    runs, first = [], 0
+    for number, (start, stop) in enumerate(zip(starts, bounds, strict=True), 1):
+        evaluations = table[start:stop]
+        last = number == len(starts)
+        count = len(losses) - first if last else int(np.nanmax(evaluations[:, 1], initial=0))
+        facts = {"end": data.get("end")} if last else {}
+        parts = {"update_losses": losses[first : first + count], "evaluations": evaluations}
+        runs.append((config, History.from_parts(facts, parts)))
+        first += count
+    return runs
+
+
 def load_model_file(path: str | os.PathLike) -> ModelFile:
     """Read everything a model file holds; raise ``ModelFileError`` for any bad file."""
     path = Path(path)
@@ -166,15 +229,13 @@ def load_model_file(path: str | os.PathLike) -> ModelFile:
         scaler = Standardizer(mean=mean.astype(np.float64), scale=scale.astype(np.float64))
     try:
         config = RunConfig.from_dict(metadata["config"]) if metadata.get("config") else None
-        history = History.from_dict(metadata["history"]) if metadata.get("history") else None
-        losses = arrays.get(UPDATE_LOSSES)
-        if history is not None and losses is not None:
-            if losses.ndim != 1 or losses.dtype.kind != "f":
-                raise ValueError(f"update losses of shape {losses.shape} ({losses.dtype})")
-            history.update_losses = losses.tolist()
-    except (TypeError, ValueError, KeyError) as error:
+        if metadata["version"] == 1:
+            runs = _runs_v1(metadata, arrays)
+        else:
+            runs = _runs_v2(metadata, arrays)
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
         raise ModelFileError(f"{path}: invalid configuration or history ({error})") from None
-    return ModelFile(model=model, config=config, scaler=scaler, history=history)
+    return ModelFile(model=model, config=config, scaler=scaler, runs=runs)
 
 
 def load_model(path: str | os.PathLike) -> MLP:

@@ -29,7 +29,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from engine.kernels.one_sample import ACTIVATION_NAMES, LEAKY_SLOPE, check_problem
+from engine.core.activations import LEAKY_SLOPE
+from engine.kernels.one_sample import ACTIVATION_NAMES, check_problem
 
 __all__ = ["ACTIVATION_NAMES", "BatchSGDKernel"]
 
@@ -47,8 +48,8 @@ class BatchSGDKernel:
     activation : hidden activation, one of :data:`ACTIVATION_NAMES` (ignored without a hidden
         layer); ``leaky_relu`` has slope ``LEAKY_SLOPE``.
 
-    As ``fast_sgd.SGDKernel``: :meth:`run` works on a private copy of the weights and writes it
-    back before returning, so between calls the ``params`` arrays are current and may be read
+    As ``one_sample.SGDKernel``: :meth:`run` works on a private copy of the weights and writes
+    it back before returning, so between calls the ``params`` arrays are current and may be read
     or changed (the next call reads them again); they must stay the same objects.
     """
 

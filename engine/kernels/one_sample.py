@@ -27,26 +27,24 @@ lab's code, and none of them allocates):
 * the sigmoid is SciPy's ``expit`` (one ufunc, no overflow warning), and every ufunc gets
   positional, preallocated ``out`` buffers.
 
-Use :func:`sgd_epoch` for a whole epoch, or :class:`SGDKernel` to run an epoch in chunks (for
-example ``order[i:j]``) with a stop check or a progress report between chunks; a chunk costs a
-few microseconds of overhead on top of its updates.
+:class:`SGDKernel` runs an epoch in chunks (for example ``order[i:j]``), with a stop check or a
+progress report between chunks; a chunk costs a few microseconds on top of its updates.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["ACTIVATIONS", "ACTIVATION_NAMES", "LEAKY_SLOPE", "SGDKernel", "sgd_epoch"]
+from engine.core.activations import LEAKY_SLOPE
 
-LEAKY_SLOPE = 0.01
+__all__ = ["ACTIVATION_NAMES", "SGDKernel"]
 
 #: Hidden activations this module implements (names as in ``engine.core.activations``).
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
-ACTIVATIONS = ACTIVATION_NAMES
 _SIGMOID, _TANH, _RELU, _LEAKY, _IDENTITY, _NO_HIDDEN = range(6)
 _CODES = dict(zip(ACTIVATION_NAMES, range(5), strict=True))
 
@@ -362,58 +360,3 @@ class SGDKernel:
             e[c] -= s
             gemm(-lr / s, BT, A, 1.0, PT, 0, 1, 1)
         return losses
-
-
-def sgd_epoch(
-    params: dict[str, np.ndarray],
-    X: np.ndarray,
-    y: np.ndarray,
-    order: np.ndarray,
-    learning_rate: float,
-    activation: str = "sigmoid",
-    losses_out: np.ndarray | None = None,
-    *,
-    chunk_size: int | None = None,
-    callback: Callable[[int, np.ndarray], bool | None] | None = None,
-) -> np.ndarray:
-    """One epoch of plain one-sample SGD over ``X[order]``, updating ``params`` in place.
-
-    Parameters
-    ----------
-    params : ``"W1", "b1", "W2", "b2"`` (one hidden layer) or ``"W1", "b1"`` (no hidden layer).
-    X, y : inputs ``(n_samples, n_features)`` and integer labels ``(n_samples,)``.
-    order : sample numbers to visit, in order (a permutation, ``np.arange(n)``, or a slice of
-        either); one update per entry.
-    learning_rate : SGD step size.
-    activation : hidden activation (see :data:`ACTIVATION_NAMES`).
-    losses_out : optional float array of at least ``len(order)`` entries for the losses.
-    chunk_size, callback : with a callback, the epoch runs in chunks of ``chunk_size`` updates
-        (default 100) and ``callback(n_done, losses_so_far)`` is called after each; returning
-        ``True`` stops the epoch early (the returned losses then cover the updates done).
-
-    Returns
-    -------
-    The loss of each update (NLL of its sample before the update), float64.
-
-    For repeated epochs on the same data, build one :class:`SGDKernel` and call its ``run``:
-    that skips converting ``X`` every epoch.
-    """
-    kernel = SGDKernel(params, X, y, activation)
-    order = np.asarray(order)
-    if callback is None:
-        return kernel.run(order, learning_rate, losses_out)
-    n = order.shape[0]
-    losses = losses_out[:n] if losses_out is not None else np.empty(n, np.float64)
-    if losses.shape[0] != n:
-        raise ValueError("losses_out is shorter than order")
-    step = int(chunk_size) if chunk_size else 100
-    if step < 1:
-        raise ValueError("chunk_size must be positive")
-    done = 0
-    while done < n:
-        end = min(done + step, n)
-        kernel.run(order[done:end], learning_rate, losses[done:end])
-        done = end
-        if callback(done, losses[:done]):
-            break
-    return losses[:done]

@@ -1,47 +1,38 @@
 """A run's configuration: the network to build and how to train it, validated in one place.
 
-The GUI form, the ``train`` command and the model file all speak ``RunConfig``; ``validate()``
-returns one message per bad field, so every front end refuses the same things the same way.
+The GUI form, the ``train`` command, the settings and the model file all speak ``RunConfig``;
+its rules come from ``engine.training.hyperparameters``, so every front end refuses the same
+things the same way. ``validate()`` returns one message per bad hyperparameter.
 """
 
 import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from engine.core.activations import ACTIVATIONS
-from engine.core.initializers import INITIALIZERS
 from engine.core.mlp import MLP
 from engine.core.optimizers import OPTIMIZERS
+from engine.training.hyperparameters import (
+    HYPERPARAMETERS,
+    MAX_PARAMETERS,
+    OPTIMIZER_CHOICES,
+    format_hidden_sizes,
+    optimizer_choice,
+    parse_hidden_sizes,
+)
 
-MAX_UNITS = 4096
-MAX_EPOCHS = 100_000
-
-
-def parse_hidden_sizes(text: str) -> tuple[int, ...]:
-    """Parse ``"10"``, ``"64, 32"`` or ``""``/``"none"`` (no hidden layer) into layer sizes."""
-    text = text.strip().lower()
-    if text in ("", "none", "()"):
-        return ()
-    sizes = []
-    for part in text.replace(";", ",").split(","):
-        part = part.strip()
-        if not part.isdigit() or not 1 <= int(part) <= MAX_UNITS:
-            raise ValueError(
-                f"hidden layers must be a comma list of sizes 1..{MAX_UNITS} (like 10 or 64, 32), "
-                f"or empty for none; {part!r} is not one"
-            )
-        sizes.append(int(part))
-    return tuple(sizes)
+__all__ = ["RunConfig", "format_hidden_sizes", "parse_hidden_sizes", "parameter_count"]
 
 
-def format_hidden_sizes(sizes: tuple[int, ...]) -> str:
-    return ", ".join(map(str, sizes))
+def parameter_count(layer_sizes: tuple[int, ...]) -> int:
+    """Weights and biases of a network with these layer sizes, inputs first."""
+    return sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:], strict=False))
 
 
 @dataclass(frozen=True)
 class RunConfig:
     """Everything that defines a run. Defaults are the lab's: 10 sigmoid units, lr 0.1, one sample
-    at a time, uniform(-0.01, 0.01) weights."""
+    at a time, uniform(-0.01, 0.01) weights. Each field is described in ``HYPERPARAMETERS``
+    (``nesterov`` through the ``optimizer`` choice)."""
 
     hidden_sizes: tuple[int, ...] = (10,)
     activation: str = "sigmoid"
@@ -57,32 +48,33 @@ class RunConfig:
     seed: int = 0
 
     def validate(self, n_train: int | None = None) -> dict[str, str]:
-        """Messages keyed by field name; an empty dict means the configuration is usable."""
+        """Messages keyed by hyperparameter name; an empty dict means the configuration is
+        usable. ``n_train`` bounds the batch size by the training set."""
         errors: dict[str, str] = {}
-        if any(not 1 <= h <= MAX_UNITS for h in self.hidden_sizes):
-            errors["hidden_sizes"] = f"each hidden layer needs 1..{MAX_UNITS} units"
-        if self.activation not in ACTIVATIONS:
-            errors["activation"] = f"choose one of: {', '.join(ACTIVATIONS)}"
-        if self.init not in INITIALIZERS:
-            errors["init"] = f"choose one of: {', '.join(INITIALIZERS)}"
-        if self.init_scale is not None and not (
-            math.isfinite(self.init_scale) and 0 <= self.init_scale <= 100
-        ):
-            errors["init_scale"] = "the init scale must be a number from 0 to 100"
+        for name, h in HYPERPARAMETERS.items():
+            maximum = n_train if name == "batch_size" and n_train is not None else None
+            problem = h.check(h.get(self), maximum)
+            if problem:
+                errors[name] = problem
         if self.optimizer not in OPTIMIZERS:
-            errors["optimizer"] = f"choose one of: {', '.join(OPTIMIZERS)}"
-        if not (math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 100):
-            errors["learning_rate"] = "the learning rate must be above 0 and at most 100"
-        if not (math.isfinite(self.momentum) and 0 <= self.momentum < 1):
-            errors["momentum"] = "momentum must be at least 0 and below 1"
-        limit = n_train if n_train is not None else 1_000_000
-        if not 1 <= self.batch_size <= limit:
-            errors["batch_size"] = f"the batch size must be from 1 to {limit} (the training set)"
-        if not 1 <= self.epochs <= MAX_EPOCHS:
-            errors["epochs"] = f"epochs must be from 1 to {MAX_EPOCHS}"
-        if not 0 <= self.seed < 2**32:
-            errors["seed"] = "the seed must be from 0 to 4294967295"
+            errors["optimizer"] = f"choose one of: {', '.join(OPTIMIZER_CHOICES)}"
+        if "hidden_sizes" not in errors:
+            count = parameter_count((64, *self.hidden_sizes, 10))
+            if count > MAX_PARAMETERS:
+                errors["hidden_sizes"] = (
+                    f"that network has {count:,} parameters; at most {MAX_PARAMETERS:,}"
+                )
         return errors
+
+    @property
+    def optimizer_choice(self) -> str:
+        """``sgd``, ``momentum``, ``nesterov`` or ``adam``: the update rule as offered."""
+        return optimizer_choice(self)
+
+    def network_recipe(self) -> tuple:
+        """What builds the network and its initial weights (shape, activation, initialization,
+        seed): runs whose recipes are equal can continue from each other's weights."""
+        return tuple(h.get(self) for h in HYPERPARAMETERS.values() if h.group == "network")
 
     def build_model(self, input_size: int = 64, output_size: int = 10) -> MLP:
         """A freshly initialised network for this configuration."""
@@ -96,27 +88,98 @@ class RunConfig:
             seed=self.seed,
         )
 
+    # --- reading and writing ---------------------------------------------------------------
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["hidden_sizes"] = list(self.hidden_sizes)
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
-        """Rebuild from ``to_dict()`` output; unknown keys are ignored, missing ones defaulted."""
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        if "hidden_sizes" in values:
-            values["hidden_sizes"] = tuple(int(h) for h in values["hidden_sizes"])
-        return cls(**values)
+    def from_dict(cls, data: Any) -> "RunConfig":
+        """Rebuild from ``to_dict()`` output (JSON), checking every value's type and range.
+
+        Unknown keys are ignored, missing ones take the default; anything else raises
+        ``ValueError`` naming the field.
+        """
+        if not isinstance(data, dict):
+            raise ValueError(f"a configuration must be a mapping, not {type(data).__name__}")
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in data:
+                values[f.name] = _coerce(f.name, data[f.name], f.default)
+        config = cls(**values)
+        errors = config.validate()
+        if errors:
+            raise ValueError("; ".join(f"{name}: {message}" for name, message in errors.items()))
+        return config
 
     def with_changes(self, **changes: Any) -> "RunConfig":
         return replace(self, **changes)
 
     def differences(self, other: "RunConfig | None") -> dict[str, Any]:
-        """Fields whose value here differs from ``other`` (all of them when ``other`` is None)."""
-        mine = self.to_dict()
+        """Hyperparameters whose value here differs from ``other`` (all when ``other`` is None),
+        by name, with this configuration's value."""
+        mine = {name: h.get(self) for name, h in HYPERPARAMETERS.items()}
         if other is None:
             return mine
-        theirs = other.to_dict()
-        return {k: v for k, v in mine.items() if theirs.get(k) != v}
+        return {name: v for name, v in mine.items() if HYPERPARAMETERS[name].get(other) != v}
+
+    # --- in words --------------------------------------------------------------------------
+
+    def summary(self) -> str:
+        """A one-line summary such as ``10 sigmoid, sgd lr 0.1, batch 1, 15 epochs``."""
+        hidden = HYPERPARAMETERS["hidden_sizes"].display(self.hidden_sizes)
+        net = "no hidden layer" if not self.hidden_sizes else f"{hidden} {self.activation}"
+        rule = self.optimizer_choice
+        if OPTIMIZER_CHOICES[rule].uses_momentum:
+            rule += f" {self.momentum:g}"
+        return (
+            f"{net}, {rule} lr {self.learning_rate:g}, batch {self.batch_size}, "
+            f"{self.epochs} epochs"
+        )
+
+    def describe(self) -> str:
+        """``64 → 10 sigmoid → 10 · SGD, lr 0.1, batch 1``."""
+        layers = " → ".join(["64", *(f"{h} {self.activation}" for h in self.hidden_sizes), "10"])
+        choice = OPTIMIZER_CHOICES[self.optimizer_choice]
+        rule = choice.label
+        if choice.uses_momentum:
+            rule += f" {self.momentum:g}"
+        return f"{layers} · {rule}, lr {self.learning_rate:g}, batch {self.batch_size}"
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    """A JSON value as the type of field ``name`` (whose default is ``default``)."""
+
+    def refuse(expected: str) -> ValueError:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+        return ValueError(f"{name} must be {expected}, not {shown}")
+
+    if name == "hidden_sizes":
+        if not isinstance(value, list | tuple) or len(value) > 64:
+            raise refuse("a list of layer sizes")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise refuse("a list of whole numbers")
+        return tuple(value)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise refuse("true or false")
+        return value
+    if isinstance(default, str):
+        if not isinstance(value, str) or len(value) > 40:
+            raise refuse("a name")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise refuse("a whole number")
+        return value
+    # floats; init_scale may also be None (its initialization's default)
+    if value is None and name == "init_scale":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise refuse("a number")
+    value = float(value)
+    if not math.isfinite(value):
+        raise refuse("a finite number")
+    return value

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from engine.core.activations import ACTIVATIONS
 from engine.core.initializers import DEFAULT_SCALES, INITIALIZERS
 from engine.training.config import MAX_EPOCHS, RunConfig, format_hidden_sizes, parse_hidden_sizes
-from gui.training.presets import PRESETS
+from engine.training.presets import PRESETS
 from gui.training.tooltips import TOOLTIPS
 from gui.widgets.log_spin_box import LogSpinBox
 

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QLabel
 
 from engine import RunConfig
 from gui.settings import load_config, save_config
-from gui.training.presets import PRESETS
+from engine.training.presets import PRESETS
 from gui.widgets.log_spin_box import ladder_step
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import History, RunConfig, TrainingControl, fit
+from engine import History, RunConfig, TrainingControl, UpdateLosses, fit
 from engine.experiments.framework_check import (
     SKLEARN_ACTIVATIONS,
     FrameworkCheckError,
@@ -71,7 +71,7 @@ def test_leaky_relu_is_refused_with_the_alternatives():
 
 
 def test_epoch_mean_losses_weight_the_short_last_batch():
-    history = History(update_losses=[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])
+    history = History.from_records([UpdateLosses(1, 1, np.arange(1.0, 8.0))])
     # 5 samples in batches of 2, 2, 1: three updates per epoch; the 7th update is an
     # unfinished epoch and is left out
     np.testing.assert_allclose(
@@ -200,6 +200,6 @@ def test_importing_the_new_modules_does_not_import_sklearn():
         capture_output=True,
         text=True,
         check=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
     )
     assert out.stdout.strip() == "[]"

@@ -10,10 +10,15 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from bench.lab_reference import LogisticRegression, NeuralNet
-from engine.kernels.one_sample import ACTIVATION_NAMES, SGDKernel, sgd_epoch
+from engine.kernels.one_sample import ACTIVATION_NAMES, SGDKernel
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 TOL = 1e-10
+
+
+def sgd_epoch(params, X, y, order, learning_rate, activation="sigmoid", losses_out=None):
+    """One pass of the kernel over ``X[order]``, updating ``params`` in place."""
+    return SGDKernel(params, X, y, activation).run(np.asarray(order), learning_rate, losses_out)
 
 
 @pytest.fixture(scope="module")
@@ -232,7 +237,7 @@ def test_losses_are_the_nll_before_each_update(n_hidden):
         current, _ = reference_epoch(current, X, y, [i], 0.2, "tanh")
 
 
-# -- chunking, callbacks, output buffers --------------------------------------------------------
+# -- chunking and output buffers --------------------------------------------------------
 
 
 def test_chunked_runs_equal_one_run():
@@ -260,31 +265,6 @@ def test_kernel_rereads_params_between_runs():
     kernel.run(order[5:], 0.1)
     want, _ = reference_epoch(start, X, y, order[5:], 0.1, "relu")
     assert_params_close(params, want)
-
-
-def test_callback_reports_progress_and_can_stop():
-    params, X, y, order = random_problem(6, 6, 5, 4, n=30)
-    calls = []
-
-    def callback(n_done, losses_so_far):
-        calls.append((n_done, len(losses_so_far)))
-        return n_done >= 20
-
-    losses = sgd_epoch(params, X, y, order, 0.1, "sigmoid", chunk_size=8, callback=callback)
-    assert calls == [(8, 8), (16, 16), (24, 24)]
-    assert losses.shape == (24,)
-    start, _, _, _ = random_problem(6, 6, 5, 4, n=30)
-    want, want_losses = reference_epoch(start, X, y, order[:24], 0.1, "sigmoid")
-    assert_params_close(params, want)
-    np.testing.assert_allclose(losses, want_losses, rtol=0, atol=TOL)
-
-
-def test_callback_runs_to_the_end_without_stop():
-    params, X, y, order = random_problem(6, 6, 5, 4, n=30)
-    seen = []
-    losses = sgd_epoch(params, X, y, order, 0.1, "tanh", callback=lambda n, _: seen.append(n))
-    assert seen == [60]  # default chunk of 100 covers the 60 updates at once
-    assert losses.shape == (60,)
 
 
 def test_empty_order_changes_nothing():

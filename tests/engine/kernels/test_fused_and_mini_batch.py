@@ -1,6 +1,6 @@
-"""The fast paths against the generic one: the mini-batch SGD kernel against
-``MLP.loss_and_grad`` + ``SGD``, the one-pass softmax/loss of the generic path against the
-textbook formulas, one-pass evaluation, and in-place optimizers against their formulas."""
+"""Kernels against the readable code: the mini-batch SGD kernel and the fused backprop against
+``MLP.loss_and_grad`` + ``SGD``, both against the textbook formulas, which kernel trains which
+run, one-pass evaluation, and in-place optimizers against their formulas."""
 
 import math
 import subprocess
@@ -9,12 +9,12 @@ import sys
 import numpy as np
 import pytest
 
-from engine import MLP, RunConfig, fit
-from engine.core import mlp as mlp_module
+from engine import MLP, fit
 from engine.core.functions import log_softmax, softmax
 from engine.core.optimizers import SGD, Adam
+from engine.kernels import choose_kernel, fused
 from engine.kernels.mini_batch import BatchSGDKernel
-from engine.training.loop import evaluate, make_stepper
+from engine.training.evaluation import evaluate
 
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "identity"]
 N = 150  # samples per epoch: 150 = 4 * 32 + 22 = 11 * 13 + 7 (short last batches)
@@ -58,32 +58,45 @@ def test_batch_kernel_equals_the_generic_path(digits, activation, hidden, batch_
     assert_params_close(fast.params, slow.params)
 
 
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_make_stepper_uses_the_kernel_for_plain_sgd_and_chunks_agree(digits, activation):
-    X = np.ascontiguousarray(digits.X_train[:N], dtype=np.float64)
-    y = digits.y_train[:N].astype(np.intp)
-    config = RunConfig(hidden_sizes=(9,), activation=activation, learning_rate=LR, batch_size=8)
-    fast = MLP(64, (9,), 10, activation=activation, init="normal", init_scale=0.3, seed=5)
-    slow = fast.copy()
-    step = make_stepper(fast, X, y, config, 8)
-    assert isinstance(step.func.__self__, BatchSGDKernel)
-    order = np.random.default_rng(1).permutation(N)
-    # in chunks, as run_training calls it (the last chunk ends with a short batch)
-    losses = np.concatenate([step(order[:64]), step(order[64:128]), step(order[128:])])
-    np.testing.assert_allclose(losses, generic_epochs(slow, X, y, [order], 8, LR), atol=TOL)
-    assert_params_close(fast.params, slow.params)
+@pytest.mark.parametrize(
+    "hidden,init,optimizer,momentum,batch_size,expected",
+    [
+        ((10,), "uniform", "sgd", 0.0, 1, "one_sample"),
+        ((), "uniform", "sgd", 0.0, 1, "one_sample"),
+        ((10,), "uniform", "sgd", 0.0, 32, "mini_batch"),
+        ((10,), "uniform", "sgd", 0.9, 32, "fused"),
+        ((10,), "uniform", "adam", 0.0, 1, "fused"),
+        ((8, 6), "glorot", "sgd", 0.0, 1, "fused"),
+        ((10,), "zeros", "sgd", 0.0, 1, None),  # tied units: only the readable code keeps them
+        ((10, 8), "zeros", "adam", 0.0, 32, None),
+        ((1,), "zeros", "sgd", 0.0, 1, "one_sample"),  # one unit: nothing to untie
+    ],
+)
+def test_which_kernel_trains_which_run(hidden, init, optimizer, momentum, batch_size, expected):
+    model = MLP(64, hidden, 10, init=init)
+    kernel = choose_kernel(model, optimizer, momentum, batch_size)
+    assert (kernel.name if kernel else None) == expected
+    model.bug = "no_derivative"  # a deliberate mistake only the readable code can make
+    assert choose_kernel(model, optimizer, momentum, batch_size) is None
 
 
 @pytest.mark.parametrize(
     "hidden,momentum,optimizer", [((8, 6), 0.0, "sgd"), ((8,), 0.9, "sgd"), ((8,), 0.0, "adam")]
 )
-def test_make_stepper_keeps_the_generic_path_otherwise(digits, hidden, momentum, optimizer):
+def test_the_fused_stepper_equals_the_readable_path(digits, hidden, momentum, optimizer):
     X = np.ascontiguousarray(digits.X_train[:40], dtype=np.float64)
     y = digits.y_train[:40].astype(np.intp)
-    config = RunConfig(hidden_sizes=hidden, optimizer=optimizer, momentum=momentum, batch_size=8)
-    step = make_stepper(MLP(64, hidden, 10), X, y, config, 8)
-    assert not hasattr(step, "func")
-    assert len(step(np.arange(40))) == 5
+    fast = MLP(64, hidden, 10, init="glorot", seed=4)
+    slow = fast.copy()
+    make = {"sgd": lambda: SGD(0.1, momentum), "adam": lambda: Adam(0.01)}[optimizer]
+    losses = fused.FusedStepper(fast, X, y, make(), 8)(np.arange(40))
+    readable, expected = make(), []
+    for start in range(0, 40, 8):
+        loss, grads = slow.loss_and_grad(X[start : start + 8], y[start : start + 8])
+        readable.update_params(slow.params, grads)
+        expected.append(loss)
+    np.testing.assert_allclose(losses, expected, rtol=1e-13)
+    assert_params_close(fast.params, slow.params)
 
 
 def test_kernel_reads_weights_changed_between_calls_and_checks_indices(digits):
@@ -188,18 +201,23 @@ def test_loss_and_grad_equals_the_textbook_formulas(digits, activation, hidden):
     want1, want_grads1 = textbook_loss_and_grad(model, X[3:4], y[3:4])
     assert loss1 == pytest.approx(want1, rel=1e-13)
     assert_params_close(grads1, {k: want_grads1[k] for k in model.params}, tol=1e-14)
+    # and the fused kernel
+    fused_loss, _, fused_grads = fused.backprop(model, X, y, with_grad=True)
+    assert fused_loss == pytest.approx(want_loss, rel=1e-13)
+    assert_params_close(fused_grads, {k: want_grads[k] for k in model.params}, tol=1e-14)
 
 
-def test_metrics_and_one_pass_evaluate_equal_the_separate_computations(digits):
+@pytest.mark.parametrize("readable", [False, True])
+def test_one_pass_evaluation_equals_the_separate_computations(digits, readable):
     model = MLP(64, (10,), 10, init="normal", init_scale=0.5, seed=8)
     X, y = digits.X_train, digits.y_train
-    loss, accuracy, grads = model.metrics(X, y, with_grad=True)
-    assert loss == pytest.approx(model.loss(X, y), rel=1e-14)
+    loss, accuracy, grads = fused.metrics(model, X, y, with_grad=True)
+    assert loss == pytest.approx(model.loss(X, y), rel=1e-13)
     assert accuracy == model.accuracy(X, y)
-    assert model.metrics(X, y)[2] is None
+    assert fused.metrics(model, X, y)[2] is None
     want_loss, want_grads = textbook_loss_and_grad(model, X, y.astype(np.intp))
     assert loss == pytest.approx(want_loss, rel=1e-13)
-    figures = evaluate(model, X, y, digits.X_test, digits.y_test, with_grad_norm=True)
+    figures = evaluate(model, X, y, digits.X_test, digits.y_test, readable=readable)
     norm = math.sqrt(sum(float(np.sum(g * g)) for g in want_grads.values()))
     expected = (
         want_loss,
@@ -208,26 +226,30 @@ def test_metrics_and_one_pass_evaluate_equal_the_separate_computations(digits):
         model.accuracy(digits.X_test, digits.y_test),
         norm,
     )
-    assert figures == pytest.approx(expected, rel=1e-12)
-    assert evaluate(model, X, y, None, None)[2:] == pytest.approx(
-        [math.nan, math.nan, None], nan_ok=True
-    )
+    got = (figures.train_loss, figures.train_accuracy, figures.test_loss, figures.test_accuracy,
+           figures.grad_norm)  # fmt: skip
+    assert got == pytest.approx(expected, rel=1e-12)
+    for layer, health in enumerate(figures.layers, 1):
+        gW, gb = want_grads[f"W{layer}"], want_grads[f"b{layer}"]
+        assert health.grad_norm == pytest.approx(math.hypot(np.linalg.norm(gW), np.linalg.norm(gb)))
+    alone = evaluate(model, X, y, None, None, readable=readable)
+    assert math.isnan(alone.test_loss) and math.isnan(alone.test_accuracy)
 
 
 @pytest.mark.parametrize("block_elements", [None, 700])
 @pytest.mark.parametrize("hidden", [(), (70,), (30, 20)])
 def test_metrics_in_blocks_equal_one_pass(digits, monkeypatch, hidden, block_elements):
     if block_elements is not None:  # 700 // (70 + 10) = 8 rows per block, the last one shorter
-        monkeypatch.setattr(mlp_module, "METRICS_BLOCK_ELEMENTS", block_elements)
+        monkeypatch.setattr(fused, "METRICS_BLOCK_ELEMENTS", block_elements)
     model = MLP(64, hidden, 10, activation="tanh", init="normal", init_scale=0.3, seed=9)
     X, y = digits.X_train[:205], digits.y_train[:205].astype(np.intp)
-    loss, accuracy, grads = model.metrics(X, y, with_grad=True)
+    loss, accuracy, grads = fused.metrics(model, X, y, with_grad=True)
     want_loss, want_grads = textbook_loss_and_grad(model, X, y)
     assert loss == pytest.approx(want_loss, rel=1e-13)
     assert accuracy == model.accuracy(X, y)
     assert list(grads) == list(model.params)
     assert_params_close(grads, {k: want_grads[k] for k in model.params}, tol=1e-15)
-    assert model.metrics(X, y)[:2] == (loss, accuracy)
+    assert fused.metrics(model, X, y)[:2] == (loss, accuracy)
 
 
 def test_loss_is_stable_for_extreme_logits():

@@ -38,7 +38,7 @@ def test_parse_numbers_names_and_layer_lists():
         ("batch_size", "1.5", "batch size: '1.5' is not a whole number"),
         ("activation", "sigmoid, swish", "activation: 'swish' is not one of: sigmoid, tanh"),
         ("hidden_sizes", "10; 0", "hidden layers: hidden layers must be"),
-        ("shuffle", "true", "cannot sweep 'shuffle'; choose one of: learning_rate"),
+        ("shuffle", "true", "cannot sweep 'shuffle'; choose one of: hidden_sizes"),
         ("seed", ",".join(map(str, range(51))), "at most 50 values"),
     ],
 )

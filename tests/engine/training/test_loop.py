@@ -1,12 +1,13 @@
-"""Training runs: the lab's numbers, mini-batches, momentum, divergence, pause and stop."""
+"""Training runs: the lab's numbers, mini-batches, momentum, divergence, pause, step, speed and
+stop."""
 
 import threading
 
 import numpy as np
 import pytest
 
-from engine import MLP, RunConfig, TrainingControl, fit, run_training
-from engine.training.loop import Evaluation, RunEnded, UpdateLosses
+from engine import MLP, History, RunConfig, TrainingControl, fit, run_training
+from engine.training.records import Evaluation, Paused, RunEnded, RunStarted, UpdateLosses
 
 
 def test_lab_run_fifteen_epochs_one_sample_at_a_time(digits):
@@ -155,11 +156,36 @@ def test_diverging_run_stops_with_reason_and_keeps_finite_weights(digits, batch_
     )
     end = history.end
     assert end.status == "diverged"
-    assert "diverged at epoch 1, update" in end.reason
+    assert end.reason.startswith("at epoch 1, update")
     assert "smaller learning rate" in end.reason
     assert all(np.isfinite(p).all() for p in model.params.values())
     assert np.isfinite(history.update_losses).all()
     assert len(history.update_losses) == end.updates - 1
+    assert end.weights_from_update == 0  # no evaluation after the start was sound
+    assert f"weights after update {end.weights_from_update}" in end.reason
+
+
+def test_divergence_keeps_the_last_sound_evaluation_and_training_on_works(digits):
+    # a linear network at lr 0.45 learns for a while, then blows up: what is kept must be usable
+    config = RunConfig(activation="identity", init="glorot", learning_rate=0.45, epochs=20,
+                       batch_size=4)  # fmt: skip
+    model = config.build_model()
+    history = History.from_records(
+        list(run_training(model, digits.X_train, digits.y_train, config=config, eval_every=10))
+    )
+    end = history.end
+    assert end.status == "diverged" and end.updates > 1000
+    kept = end.weights_from_update
+    assert kept > 0
+    sound = [e for e in history.evaluations if e.update == kept][0]
+    assert np.isfinite(sound.train_loss) and sound.train_loss <= 10 * history.evaluations[0].train_loss
+    assert model.loss(digits.X_train, digits.y_train) == pytest.approx(sound.train_loss)
+    assert max(np.abs(p).max() for p in model.params.values()) < 1e3
+    gentler = config.with_changes(learning_rate=0.045, epochs=1)
+    again = History.from_records(
+        list(run_training(model, digits.X_train, digits.y_train, config=gentler))
+    )
+    assert again.end.status == "completed"
 
 
 def test_stop_from_another_thread(digits):
@@ -190,9 +216,12 @@ def test_pause_blocks_between_updates_and_resume_continues(digits):
     model = MLP(64, (10,), 10)
     config = RunConfig(epochs=1, batch_size=1)
     records = run_training(model, digits.X_train, digits.y_train, config=config, control=control)
+    assert isinstance(next(records), RunStarted)
     assert isinstance(next(records), Evaluation)
     next(records)  # one chunk of updates
     control.pause()
+    paused = next(records)
+    assert isinstance(paused, Paused) and len(paused.next_indices) == 1
     paused_at = {k: v.copy() for k, v in model.params.items()}
     consumer_done = threading.Event()
     rest = []
@@ -225,3 +254,61 @@ def test_one_sample_fast_path_matches_the_lab_step(digits, hidden, activation, n
     for key in fast.params:
         np.testing.assert_allclose(fast.params[key], slow.params[key], rtol=0, atol=1e-10)
     np.testing.assert_allclose(history.update_losses, losses, rtol=1e-7, atol=1e-12)
+
+
+def test_steps_do_one_update_each_on_the_announced_sample_by_the_lab_formula(digits):
+    control = TrainingControl()
+    control.pause()
+    model = MLP(64, (10,), 10, seed=3)
+    config = RunConfig(epochs=1, batch_size=1, learning_rate=0.1)
+    records = run_training(model, digits.X_train, digits.y_train, config=config, control=control)
+    assert [type(next(records)) for _ in range(2)] == [RunStarted, Evaluation]
+    announced = next(records)
+    assert isinstance(announced, Paused) and announced.next_update == 1
+    for step in range(1, 4):
+        before = model.copy()
+        control.step()
+        got = []
+        while not isinstance(record := next(records), Paused):
+            got.append(record)
+        losses = [r for r in got if isinstance(r, UpdateLosses)]
+        assert [len(r.losses) for r in losses] == [1]
+        assert record.next_update == step + 1
+        sample = int(announced.next_indices[0])
+        x, label = digits.X_train[sample].astype(np.float64), int(digits.y_train[sample])
+        grads = before.grad_loss(x, label)
+        for key in model.params:
+            np.testing.assert_allclose(
+                model.params[key], before.params[key] - 0.1 * grads[key], rtol=0, atol=1e-15
+            )
+        assert losses[0].losses[0] == pytest.approx(before.loss(x, label))
+        announced = record
+    control.stop()
+    assert isinstance(list(records)[-1], RunEnded)
+
+
+def test_a_limited_speed_paces_updates_on_the_clock(digits):
+    now = [0.0]
+    slept = []
+
+    class FakeClock(TrainingControl):
+        def _sleep(self, seconds):
+            slept.append(seconds)
+            now[0] += seconds
+
+    control = FakeClock(clock=lambda: now[0])
+    control.set_speed(20)
+    model = MLP(64, (10,), 10)
+    config = RunConfig(epochs=1, batch_size=1)
+    updates = 0
+    for record in run_training(model, digits.X_train, digits.y_train, config=config,
+                               control=control):  # fmt: skip
+        if isinstance(record, UpdateLosses):
+            assert len(record.losses) == 1  # one at a time when slowed down
+            updates += 1
+            if updates == 41:
+                control.stop()
+    assert updates == 41
+    # 40 waits of 1/20 s after the first update: 20 updates per second of the (fake) clock
+    assert sum(slept) == pytest.approx(40 / 20)
+    assert all(s == pytest.approx(0.05) for s in slept)
