@@ -13,8 +13,15 @@ The packages, by what they do:
 """
 
 from engine.core.activations import ACTIVATIONS, get_activation
+from engine.core.backprop_trace import BackpropTrace, LayerTrace, trace_backprop
+from engine.core.bugs import BUGS, Bug
 from engine.core.functions import dsigmoid, nll, one_hot, sigmoid, softmax
-from engine.core.gradient_check import gradient_check, numerical_gradient
+from engine.core.gradient_check import (
+    GradientCheck,
+    check_gradients,
+    gradient_check,
+    numerical_gradient,
+)
 from engine.core.initializers import INITIALIZERS
 from engine.core.mlp import MLP
 from engine.core.optimizers import OPTIMIZERS, SGD, Adam, make_optimizer
@@ -69,6 +76,7 @@ from engine.files.numpy_export import export_numpy
 from engine.kernels import ENGINES, KERNELS, READABLE
 from engine.training.config import RunConfig, format_hidden_sizes, parse_hidden_sizes
 from engine.training.control import TrainingControl
+from engine.training.evaluation import activation_histograms
 from engine.training.history import History, fit
 from engine.training.hyperparameters import HYPERPARAMETERS, SWEEPABLE, Hyperparameter
 from engine.training.loop import run_training, updates_per_epoch
@@ -83,6 +91,14 @@ from engine.training.records import (
 
 __all__ = [
     "ACTIVATIONS",
+    "BUGS",
+    "BackpropTrace",
+    "Bug",
+    "GradientCheck",
+    "LayerTrace",
+    "activation_histograms",
+    "check_gradients",
+    "trace_backprop",
     "Adam",
     "DigitsSplit",
     "ENGINES",

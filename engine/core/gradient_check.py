@@ -12,12 +12,15 @@ import numpy as np
 from engine.core.mlp import MLP
 
 # Entrywise relative errors divide by max(|a| + |n|, RELATIVE_ERROR_FLOOR). A central difference
-# of a float64 loss of order 1 carries a round-off of about 1e-16 / eps = 1e-10 (eps = 1e-6), so
-# entries smaller than that are pure noise, and two tiny entries would otherwise show an error
-# near 1. Below the floor the error is the absolute difference over the floor: round-off then
-# scores about 1e-10 / 1e-3 = 1e-7, under the default tolerance, while a real mistake in a small
-# entry (a difference of 1e-7 or more) still scores 1e-4 or more and fails.
-RELATIVE_ERROR_FLOOR = 1e-3
+# carries a round-off of about 1e-16 * (size of the loss and logits) / eps: measured up to
+# 2.5e-9 with eps = 1e-6 on networks with logits near 10. Entries of that size are pure noise,
+# and two tiny entries would otherwise score an error near 1. Below the floor the error becomes
+# the absolute difference over the floor: round-off then scores at most about 2.5e-7 (measured
+# on healthy networks of every activation, depths 0-3, one sample and a batch), four times
+# under the default tolerance, while the mistakes of ``engine.core.bugs`` score 2.6e-4 or more
+# on the same networks, wherever the mistake changes the gradient. A floor of 1e-3 was too
+# small: round-off in small entries then scored up to 2.4e-6 and failed healthy networks.
+RELATIVE_ERROR_FLOOR = 1e-2
 DEFAULT_TOLERANCE = 1e-6
 
 
@@ -55,7 +58,10 @@ def gradient_check(model: MLP, X: np.ndarray, y: np.ndarray, eps: float = 1e-6) 
     the finite-difference one (Frobenius norms). A correct backprop gives about 1e-8 or less; a
     wrong one, 1e-2 or more. Measured over the whole array rather than entry by entry, so
     entries that are almost zero (where a finite difference is only round-off) cannot dominate.
-    The model is run in float64 on a float64 copy of ``X``.
+    The model is run in float64 on a float64 copy of ``X``. An array whose gradient is all as
+    small as that round-off (about 1e-9: the first layers of a deep network with the lab's tiny
+    initial weights) scores a large error even when backprop is right; ``check_gradients``,
+    with its floor, does not.
     """
     X = np.asarray(X, dtype=np.float64)
     analytic = model.grad_loss(X, y)
@@ -178,9 +184,13 @@ def check_gradients(
     tolerance : an array passes when its largest entrywise relative error is below this.
     floor : the smallest denominator of an entrywise relative error (``RELATIVE_ERROR_FLOOR``).
 
-    A relu or leaky relu network has a kink at ``z = 0``: if a pre-activation lies within about
-    ``eps * |x|`` of 0, the finite difference straddles it and disagrees with backprop even
-    when backprop is right. Choose inputs and weights that keep pre-activations away from 0.
+    Two limits of finite differences. A relu or leaky relu network has a kink at ``z = 0``: if
+    a pre-activation lies within about ``eps * |x|`` of 0, the finite difference straddles it
+    and disagrees with backprop even when backprop is right; choose inputs and weights that
+    keep pre-activations away from 0. And differences below the round-off (about 1e-9, see
+    ``RELATIVE_ERROR_FLOOR``) cannot be seen: an array whose whole gradient is that small (the
+    first layers of a deep network with the lab's tiny initial weights) passes whatever
+    backprop says.
     """
     clone = _float64_copy(model)
     X = np.asarray(X, dtype=np.float64)

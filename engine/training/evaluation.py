@@ -105,3 +105,30 @@ def evaluate(
     else:
         test_loss, test_accuracy, _ = fused.metrics(model, X_test, y_test)
     return SetFigures(train_loss, train_accuracy, test_loss, test_accuracy, grad_norm, layers)
+
+
+def activation_histograms(
+    model: MLP, X: np.ndarray, bins: int = 30
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Histograms of each hidden layer's outputs over the samples ``X`` ``(n, n_features)``.
+
+    Returns one ``(edges, counts)`` per hidden layer, input side first (none without hidden
+    layers): ``edges`` ``(bins + 1,)`` and ``counts`` ``(bins,)`` as ``np.histogram`` gives them,
+    counting every output of every unit on every sample. Sigmoid and tanh use their fixed
+    ranges, (0, 1) and (-1, 1), so histograms stay comparable from one evaluation to the next and
+    saturation piles up in the end bins; other activations span the outputs' own range.
+    Non-finite outputs (a diverged network) are left out.
+    """
+    _, activations, _ = model.forward_keep_activations(np.atleast_2d(X))
+    histograms = []
+    for A in activations[1:]:
+        values = A[np.isfinite(A)]
+        if model.activation.name in BOUNDS:
+            value_range = BOUNDS[model.activation.name]
+        elif values.size:
+            value_range = (float(values.min()), float(values.max()))
+        else:
+            value_range = (0.0, 1.0)
+        counts, edges = np.histogram(values, bins=bins, range=value_range)
+        histograms.append((edges, counts))
+    return histograms
