@@ -21,10 +21,10 @@ def _message_handler(kind: QtMsgType, context, message: str) -> None:
         print(message, file=sys.stderr)
 
 
-def make_application(argv: list[str], version: str) -> QApplication:
+def make_application(version: str) -> QApplication:
     from gui.main_window import ICON_PATH
 
-    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
@@ -35,26 +35,26 @@ def make_application(argv: list[str], version: str) -> QApplication:
     return app
 
 
-def run_app(argv: list[str], version: str) -> int:
+def run_app(*, self_test: bool = False, quit_after_startup: bool = False, version: str) -> int:
     """Run Backprop Lab; returns the process exit code.
 
-    ``--quit-after-startup`` builds and shows the window with its data ready, lets it paint,
-    and exits with 0 (start-up benchmarks and smoke tests).
+    ``quit_after_startup`` builds and shows the window with its data ready, lets it paint, and
+    exits with 0 (start-up benchmarks and smoke tests).
     """
     started = time.perf_counter()
-    if "--self-test" in argv and sys.platform.startswith("linux"):
+    if self_test and sys.platform.startswith("linux"):
         if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display: run offscreen
-    app = make_application(argv, version)
+    app = make_application(version)
     from gui.main_window import MainWindow
 
-    if "--self-test" in argv:
+    if self_test:
         from gui.self_test import run_self_test
 
         return run_self_test()
     window = MainWindow()
     window.show()
-    if "--quit-after-startup" in argv:
+    if quit_after_startup:
         app.processEvents()
         QTimer.singleShot(0, app.quit)
         app.exec()

@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QEventLoop, QSettings, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from engine import RunConfig, load_model_file, save_model
+from engine import RunConfig, load_model_file
 from gui.draw.mouse_drawing import draw_digit
 
 RUN = RunConfig(
@@ -32,7 +32,11 @@ class SelfTestFailure(Exception):
 
 
 def wait_for(signal: SignalInstance, seconds: float) -> tuple:
-    """Run the event loop until ``signal`` fires (returns its arguments) or time runs out."""
+    """Run the event loop until ``signal`` fires (returns its arguments) or time runs out.
+
+    Not ``QSignalSpy.wait``: PySide keeps the GIL while it waits, so the training job's Python
+    thread never runs and the signal never comes (measured on PySide6 6.11); ``QEventLoop.exec``
+    lets it go."""
     loop, received = QEventLoop(), []
 
     def on_signal(*args) -> None:
@@ -53,18 +57,19 @@ def wait_for(signal: SignalInstance, seconds: float) -> tuple:
 
 def check_training(window) -> str:
     window.form.set_config(RUN)
-    window.reset_model()
-    if not window.controls.train_button.isEnabled():
-        raise SelfTestFailure("the Train button is disabled for a valid configuration")
-    window.controls.train_button.click()
-    if not window.is_training:
+    if not window.controls.scratch_button.isEnabled():
+        raise SelfTestFailure("Train from scratch is disabled for a valid configuration")
+    window.controls.scratch_button.click()
+    if not window.controller.is_running:
         raise SelfTestFailure("Train did not start a run")
-    (end,) = wait_for(window.training_finished, TRAIN_TIMEOUT)
+    (run,) = wait_for(window.controller.run_finished, TRAIN_TIMEOUT)
+    end = run.history.end
     if end.status != "completed":
         raise SelfTestFailure(f"the run ended as {end.status}: {end.reason}")
-    if window.training_thread is not None:
-        raise SelfTestFailure("the worker thread is still referenced after the run")
-    accuracy = window.session.model.accuracy(window.session.data.X_test, window.session.data.y_test)
+    if window.controller.is_running:
+        raise SelfTestFailure("the training job is still referenced after the run")
+    data = window.session.data
+    accuracy = window.current_model().accuracy(data.X_test, data.y_test)
     if accuracy < MIN_TEST_ACCURACY:
         raise SelfTestFailure(
             f"test accuracy {accuracy:.3f} after training, expected at least {MIN_TEST_ACCURACY}"
@@ -93,13 +98,8 @@ def check_drawing(window) -> str:
 def check_save_and_open(window, folder: Path) -> str:
     session = window.session
     path = folder / "model.npz"
-    save_model(
-        path,
-        session.model,
-        config=session.config,
-        scaler=session.data.scaler,
-        history=session.history,
-    )
+    if window.file_actions.save_model_to(path) is None:
+        raise SelfTestFailure("File > Save model did not write the file")
     reopened = load_model_file(path)
     X = session.data.X_test
     if not np.array_equal(reopened.model.forward(X), session.model.forward(X)):
@@ -138,7 +138,7 @@ def run_self_test(out: TextIO = sys.stdout, make_window: Callable | None = None)
                 print(f"  ok  {name}: {detail}", file=out)
             current = "close the window"
             window.close()
-            if window.is_training:
+            if window.controller.is_running:
                 raise SelfTestFailure("a worker thread is still running after close")
         except Exception as error:  # noqa: BLE001 - every failure is reported, none escapes
             reason = str(error) if isinstance(error, SelfTestFailure) else traceback.format_exc()

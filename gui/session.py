@@ -1,13 +1,17 @@
-"""The state the views share: the data split, the current model, its configuration and history.
+"""The state the views share: the data split, the current model, its configuration, and the runs
+that trained it.
 
-The worker thread never touches ``Session.model``: it trains its own copy and sends snapshots of
-the parameters, which ``update_params`` copies in (in the GUI thread), so every view reads a
-consistent model at any time, during training too.
+``lineage`` lists the runs of the current model, oldest first: a run that continues from the
+current weights is appended; a reset or an opened file replaces the model and the lineage.
+Each run is one ``engine.Run`` whose ``History`` the training controller fills while it trains;
+the plots draw from it, the Runs store saves it, the model file keeps it. The worker thread
+never touches ``Session.model``: it trains its own copy and sends snapshots of the parameters,
+which ``set_weights`` copies in, in the GUI thread.
 """
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import MLP, DigitsSplit, History, RunConfig, RunEnded, load_lab_split
+from engine import MLP, N_CLASSES, DigitsSplit, History, Run, RunConfig, load_lab_split
 
 
 class Session(QObject):
@@ -15,42 +19,75 @@ class Session(QObject):
 
     Signals
     -------
-    model_changed : the weights changed (a live snapshot during training, a reset, a load).
-    run_finished(RunEnded) : a run ended; ``history`` holds it.
-    model_replaced : a new model and history (a reset or an opened file), after model_changed.
+    weights_changed : new weights for the same network (a snapshot during training, a step).
+    model_replaced : a new network (a reset, an opened file); the lineage was replaced too.
+    run_started(Run) : a run was appended to the lineage.
+    run_finished(Run) : the last run of the lineage ended; its summary is up to date.
+    settings_changed : the engine choice or the deliberate backprop bug changed.
     """
 
-    model_changed = Signal()
-    run_finished = Signal(object)
+    weights_changed = Signal()
     model_replaced = Signal()
+    run_started = Signal(object)
+    run_finished = Signal(object)
+    settings_changed = Signal()
 
     def __init__(self, data: DigitsSplit | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.data = data if data is not None else load_lab_split()
         self.config = RunConfig()
-        self.model: MLP = self.config.build_model(self.data.n_features, 10)
-        self.history = History()
+        self.model: MLP = self.config.build_model(self.data.n_features, N_CLASSES)
+        self.lineage: list[Run] = []
+        self.engine = "fast"  # "fast": kernels allowed; "readable": MLP's own code only
+        self.bug: str | None = None  # a deliberate mistake in the backward pass, or None
 
-    def set_model(
-        self, model: MLP, config: RunConfig | None = None, history: History | None = None
+    # --- reading ---------------------------------------------------------------------------
+
+    @property
+    def last_run(self) -> Run | None:
+        return self.lineage[-1] if self.lineage else None
+
+    @property
+    def history(self) -> History:
+        """The last run's history (an empty one before any run)."""
+        return self.last_run.history if self.last_run else History()
+
+    # --- changing --------------------------------------------------------------------------
+
+    def replace_model(
+        self, model: MLP, config: RunConfig | None = None, lineage: list[Run] | None = None
     ) -> None:
-        """Replace the current model (a reset or an opened file)."""
+        """A new network (a reset or an opened file), with the runs that trained it."""
+        model.bug = self.bug
         self.model = model
         if config is not None:
             self.config = config
-        self.history = history if history is not None else History()
-        self.model_changed.emit()
+        self.lineage = list(lineage or [])
+        self.weights_changed.emit()
         self.model_replaced.emit()
 
     def set_config(self, config: RunConfig) -> None:
-        """The settings of the next run on the current model (same architecture)."""
+        """The settings of the next run on the current model (same network recipe)."""
         self.config = config
 
-    def update_params(self, params: dict) -> None:
-        """Copy a snapshot of parameters from the worker into the current model."""
+    def set_weights(self, params: dict) -> None:
+        """Copy a snapshot of parameters into the current model."""
         self.model.set_params(params)
-        self.model_changed.emit()
+        self.weights_changed.emit()
 
-    def finish_run(self, end: RunEnded) -> None:
-        self.history.end = end
-        self.run_finished.emit(end)
+    def begin_run(self, run: Run) -> None:
+        self.lineage.append(run)
+        self.run_started.emit(run)
+
+    def end_run(self, run: Run) -> None:
+        self.run_finished.emit(run)
+
+    def set_engine(self, engine: str) -> None:
+        self.engine = engine
+        self.settings_changed.emit()
+
+    def set_bug(self, bug: str | None) -> None:
+        """Make (or, with None, stop making) a deliberate mistake in the backward pass."""
+        self.bug = bug
+        self.model.bug = bug
+        self.settings_changed.emit()

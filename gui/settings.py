@@ -1,92 +1,83 @@
-"""What the window remembers between sessions, read and written with explicit types.
+"""What the window remembers between sessions: the last hyperparameters (one text value each,
+written and read through ``engine.HYPERPARAMETERS``), the engine choice, the window's layout.
 
-``QSettings`` hands values back as strings from an ini file (and as other types from other
-back ends), so every read names its type, and a value that does not parse falls back to the
-default instead of reaching the form.
+Every value is read defensively: ``QSettings`` hands back strings from an ini file, lists when a
+value holds an unquoted comma, byte arrays for ``@ByteArray(...)``, and may fail to decode one at
+all. A value that cannot be read, or that the engine refuses, takes the default and is reported
+(``load_config`` returns the problems), so one bad entry never stops the app or costs the others.
 """
 
-import math
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow
 
-from engine.training.config import RunConfig, format_hidden_sizes, parse_hidden_sizes
+from engine import ENGINES, HYPERPARAMETERS, RunConfig
 
 GROUP = "hyperparameters"
+ENGINE_KEY = "training/engine"
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 
 
-def _read_float(settings: QSettings, key: str, default: float | None) -> float | None:
-    text = settings.value(key, "" if default is None else repr(default), type=str)
-    if text == "":
+def read_text(settings: QSettings, key: str) -> str | None:
+    """The value at ``key`` as text; None when absent. ``ValueError`` when it is not text (a
+    byte array, undecodable bytes, a number list...)."""
+    try:
+        value: Any = settings.value(key)
+    except Exception as error:  # noqa: BLE001 - whatever Qt or the decoder raises
+        raise ValueError(f"{key}: unreadable ({type(error).__name__})") from None
+    if value is None:
         return None
-    try:
-        value = float(text)
-    except ValueError:
-        return default
-    return value if math.isfinite(value) else default
-
-
-def _read_int(settings: QSettings, key: str, default: int) -> int:
-    try:
-        return int(settings.value(key, default, type=int))
-    except (TypeError, ValueError):
-        return default
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ", ".join(value)  # an unquoted "10, 20" in an ini file
+    if isinstance(value, str):
+        return value
+    raise ValueError(f"{key}: not text ({type(value).__name__})")
 
 
 def save_config(settings: QSettings, config: RunConfig) -> None:
-    """Store a configuration: text for names and floats, ints and bools as such."""
+    """Store a configuration, one text value per hyperparameter (as it is typed)."""
     settings.beginGroup(GROUP)
-    settings.setValue("hidden_sizes", format_hidden_sizes(config.hidden_sizes))
-    settings.setValue("activation", config.activation)
-    settings.setValue("init", config.init)
-    settings.setValue("init_scale", "" if config.init_scale is None else repr(config.init_scale))
-    settings.setValue("optimizer", config.optimizer)
-    settings.setValue("learning_rate", repr(config.learning_rate))
-    settings.setValue("momentum", repr(config.momentum))
-    settings.setValue("nesterov", bool(config.nesterov))
-    settings.setValue("batch_size", int(config.batch_size))
-    settings.setValue("epochs", int(config.epochs))
-    settings.setValue("shuffle", bool(config.shuffle))
-    settings.setValue("seed", int(config.seed))
+    for name, h in HYPERPARAMETERS.items():
+        settings.setValue(name, h.format(h.get(config)))
     settings.endGroup()
 
 
-def load_config(settings: QSettings, default: RunConfig | None = None) -> RunConfig:
-    """The stored configuration; missing or unreadable values take ``default``'s."""
-    d = default or RunConfig()
+def load_config(settings: QSettings, default: RunConfig | None = None) -> tuple[RunConfig, list]:
+    """The stored configuration and one message per value that had to be replaced by its
+    default (unreadable, or refused by the engine)."""
+    config = default or RunConfig()
+    problems: list[str] = []
     settings.beginGroup(GROUP)
     try:
-        try:
-            hidden = parse_hidden_sizes(
-                settings.value("hidden_sizes", format_hidden_sizes(d.hidden_sizes), type=str)
-            )
-        except ValueError:
-            hidden = d.hidden_sizes
-        config = RunConfig(
-            hidden_sizes=hidden,
-            activation=settings.value("activation", d.activation, type=str),
-            init=settings.value("init", d.init, type=str),
-            init_scale=_read_float(settings, "init_scale", d.init_scale),
-            optimizer=settings.value("optimizer", d.optimizer, type=str),
-            learning_rate=_read_float(settings, "learning_rate", d.learning_rate)
-            or d.learning_rate,
-            momentum=_read_float(settings, "momentum", d.momentum) or 0.0,
-            nesterov=settings.value("nesterov", d.nesterov, type=bool),
-            batch_size=_read_int(settings, "batch_size", d.batch_size),
-            epochs=_read_int(settings, "epochs", d.epochs),
-            shuffle=settings.value("shuffle", d.shuffle, type=bool),
-            seed=_read_int(settings, "seed", d.seed),
-        )
+        for name, h in HYPERPARAMETERS.items():
+            try:
+                text = read_text(settings, name)
+                if text is None:
+                    continue
+                candidate = h.apply(config, h.parse(text))
+                problem = candidate.validate().get(name)
+                if problem:
+                    raise ValueError(f"{name}: {problem}")
+                config = candidate
+            except ValueError as error:
+                problems.append(f"setting {error}" if name in str(error) else f"{name}: {error}")
     finally:
         settings.endGroup()
-    # A stored value the engine now refuses (an older version, a hand edit) falls back field
-    # by field, so one bad entry does not cost the others.
-    bad = config.validate()
-    if bad:
-        config = config.with_changes(**{name: getattr(d, name) for name in bad})
-    return config
+    return config, problems
+
+
+def load_engine(settings: QSettings) -> str:
+    try:
+        engine = read_text(settings, ENGINE_KEY)
+    except ValueError:
+        return "fast"
+    return engine if engine in ENGINES else "fast"
+
+
+def save_engine(settings: QSettings, engine: str) -> None:
+    settings.setValue(ENGINE_KEY, engine)
 
 
 def save_window(settings: QSettings, window: QMainWindow) -> None:
@@ -96,9 +87,13 @@ def save_window(settings: QSettings, window: QMainWindow) -> None:
 
 def restore_window(settings: QSettings, window: QMainWindow) -> bool:
     """Restore geometry and dock layout; False when nothing usable was stored."""
-    geometry = settings.value(GEOMETRY_KEY, QByteArray(), type=QByteArray)
-    state = settings.value(STATE_KEY, QByteArray(), type=QByteArray)
-    restored = bool(geometry) and window.restoreGeometry(geometry)
-    if state:
+    try:
+        geometry = settings.value(GEOMETRY_KEY, QByteArray(), type=QByteArray)
+        state = settings.value(STATE_KEY, QByteArray(), type=QByteArray)
+    except Exception:  # noqa: BLE001 - a damaged value: the default layout
+        return False
+    restored = isinstance(geometry, QByteArray) and bool(geometry)
+    restored = restored and window.restoreGeometry(geometry)
+    if isinstance(state, QByteArray) and state:
         window.restoreState(state)
     return restored

@@ -144,24 +144,34 @@ class Run:
     ) -> "Run":
         """A new run, with a fresh id, created now, summarised from its history."""
         created = datetime.now().astimezone()
-        end = history.end
-        final = history.final
-        duration = end.elapsed if end is not None else (final.elapsed if final else 0.0)
-        return cls(
+        run = cls(
             id=new_run_id(created),
             name=name or config.summary(),
             config=config,
             final=final_figures(history),
-            status=end.status if end else "unfinished",
-            reason=end.reason if end else "",
-            trained_by=history.trained_by or "",
+            status="unfinished",
             continued_from=continued_from,
             created=created,
-            duration=float(duration) if math.isfinite(duration) else 0.0,
             history=history,
             model=model,
             scaler=scaler,
         )
+        run.summarise()
+        return run
+
+    def summarise(self) -> None:
+        """Bring the summary (status, reason, final figures, duration, trained_by) up to date
+        with the history (while it trains, and when it has ended)."""
+        history = self.history
+        if history is None:
+            return
+        end, final = history.end, history.final
+        self.final = final_figures(history)
+        self.status = end.status if end else "unfinished"
+        self.reason = end.reason if end else ""
+        self.trained_by = history.trained_by or ""
+        duration = end.elapsed if end is not None else (final.elapsed if final else 0.0)
+        self.duration = float(duration) if math.isfinite(duration) else 0.0
 
     @property
     def loaded(self) -> bool:

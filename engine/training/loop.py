@@ -216,7 +216,7 @@ def run_training(
                 )
                 return
             update += chunk
-            yield UpdateLosses(epoch, update - chunk + 1, losses)
+            yield UpdateLosses(epoch, update - chunk + 1, losses, indices.copy() if slow else None)
             if evaluates and update - start_update < per_epoch:
                 yield evaluation(epoch, end_of_epoch=False)
             if action != STEP and control.speed is not None:

@@ -21,11 +21,15 @@ class RunStarted:
 
 @dataclass(frozen=True)
 class UpdateLosses:
-    """Batch losses of updates ``first_update .. first_update + len(losses) - 1`` (1-based)."""
+    """Batch losses of updates ``first_update .. first_update + len(losses) - 1`` (1-based).
+
+    A single update done slowly (a step, or at a limited speed) also says which training
+    samples it used (``indices``); chunks of fast updates leave it None."""
 
     epoch: int
     first_update: int
     losses: np.ndarray
+    indices: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

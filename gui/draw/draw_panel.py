@@ -6,6 +6,7 @@ training too. A test sample can be loaded instead to see its label, prediction a
 """
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -18,16 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine import LAB_SAMPLE
 from engine.data.drawing import FRAME, digit_stages
 from gui.draw.canvas import RESOLUTION, DrawCanvas, SquareBox
 from gui.session import Session
 from gui.widgets.digit_widgets import DigitImageView, ProbabilityBars
-from gui.widgets.view_throttle import Throttle
 
 DRAW_INTERVAL_MS = 33  # at most ~30 predictions per second while drawing
 MODEL_INTERVAL_MS = 100  # at most 10 refreshes per second from live training snapshots
 HINT = "Draw a digit in the box (left button).\nRight-click or Esc clears."
-LAB_SAMPLE = 42
 
 
 class DrawPanel(QWidget):
@@ -79,17 +79,23 @@ class DrawPanel(QWidget):
         self.info_label.setWordWrap(True)
         self._build_layout()
 
-        self.draw_throttle = Throttle(DRAW_INTERVAL_MS, self)
-        self.model_throttle = Throttle(MODEL_INTERVAL_MS, self)
+        # pyqtgraph's SignalProxy: at most one prediction per interval while drawing (the first
+        # at once), the last request never dropped; a finished stroke is shown at once
         self.canvas.changed.connect(self._on_canvas_changed)
-        self.canvas.stroke_finished.connect(self.draw_throttle.fire_now)
+        self.draw_proxy = pg.SignalProxy(
+            self.canvas.changed, delay=DRAW_INTERVAL_MS / 1000, rateLimit=1000 / DRAW_INTERVAL_MS,
+            slot=self._on_proxy, threadSafe=False,
+        )  # fmt: skip
+        self.model_proxy = pg.SignalProxy(
+            session.weights_changed, delay=MODEL_INTERVAL_MS / 1000,
+            rateLimit=1000 / MODEL_INTERVAL_MS, slot=self._on_proxy, threadSafe=False,
+        )  # fmt: skip
+        self.canvas.stroke_finished.connect(self.draw_proxy.flush)
         self.canvas.cleared.connect(self._on_cleared)
         self.clear_button.clicked.connect(self.canvas.clear)
         self.load_button.clicked.connect(self._on_load_clicked)
         self.sample_spin.lineEdit().returnPressed.connect(self._on_load_clicked)
-        self.draw_throttle.triggered.connect(self.update_prediction)
-        self.model_throttle.triggered.connect(self.update_prediction)
-        session.model_changed.connect(self.model_throttle.request)
+        session.model_replaced.connect(self.update_prediction)
         self._show_empty()
 
     def _build_layout(self) -> None:
@@ -170,12 +176,13 @@ class DrawPanel(QWidget):
             self.info_label.setText(
                 "Your drawing, as the network sees it: bitmap -> normalised -> 8x8 counts."
             )
-        self.draw_throttle.request()
 
     def _on_cleared(self) -> None:
-        self.draw_throttle.cancel()
         self.source = None
         self._show_empty()
+
+    def _on_proxy(self, _args) -> None:
+        self.update_prediction()
 
     def _on_load_clicked(self) -> None:
         self.show_test_sample(self.sample_spin.value())

@@ -83,7 +83,8 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
         self.confusion.cell_selected.connect(self.select_cell)
         self.browser.currentItemChanged.connect(self._on_current_item_changed)
         session.run_finished.connect(self._on_run_finished)
-        session.model_changed.connect(self._on_model_changed)
+        session.model_replaced.connect(self.refresh_when_visible)
+        session.weights_changed.connect(self._on_model_changed)
         self.refresh()
 
     def _build_layout(self) -> None:

@@ -95,7 +95,8 @@ class GuessGame(QWidget):
         self.next_button.clicked.connect(self.next_round)
         self.restart_button.clicked.connect(self.restart)
         session.run_finished.connect(self.restart)
-        session.model_changed.connect(self._on_model_changed)
+        session.model_replaced.connect(self.restart)
+        session.weights_changed.connect(self._on_model_changed)
         self.restart()
 
     @property

@@ -9,7 +9,7 @@ import csv
 import io
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,8 +19,9 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QWidget
 
 from engine import History
-from engine.files.atomic import write_atomic, write_text_atomic
+from engine.files.atomic import write_atomic
 
+CSV_CHUNK = 50_000  # update rows formatted at a time
 IMAGE_FORMATS = {".png": "PNG image (*.png)", ".svg": "SVG drawing (*.svg)"}
 
 CSV_COLUMNS = (
@@ -54,56 +55,68 @@ def _row(name: str, kind: str, **fields: object) -> list[str]:
     return [str(cells.get(column, "")) for column in CSV_COLUMNS]
 
 
-def history_rows(name: str, history: History) -> Iterator[list[str]]:
-    """CSV rows of one history: one ``update`` row per batch loss (``update`` counts them from 1
-    over the whole history), one ``evaluation`` row per evaluation (its ``update`` is the
-    engine's, counted within its run), and an ``end`` row for how the run ended."""
-    for index, loss in enumerate(history.update_losses, start=1):
-        yield _row(name, "update", index=index, update=index, batch_loss=_number(loss))
-    for index, e in enumerate(history.evaluations):
-        yield _row(
-            name,
-            "evaluation",
-            index=index,
-            epoch=e.epoch,
-            update=e.update,
-            epoch_progress=_number(e.epoch_progress),
-            train_loss=_number(e.train_loss),
-            train_accuracy=_number(e.train_accuracy),
-            test_loss=_number(e.test_loss),
-            test_accuracy=_number(e.test_accuracy),
-            grad_norm=_number(e.grad_norm),
-            end_of_epoch=int(e.end_of_epoch),
-            elapsed=_number(e.elapsed),
+def history_lines(name: str, history: History, chunk: int = CSV_CHUNK) -> Iterator[str]:
+    """CSV text of one history, in chunks of about ``chunk`` rows: one ``update`` row per batch
+    loss (``update`` counts them from 1), one ``evaluation`` row per evaluation, and an ``end``
+    row for how the run ended. Memory stays bounded whatever the run's length."""
+    quoted = io.StringIO()
+    csv.writer(quoted, lineterminator="").writerow([name])
+    run = quoted.getvalue()
+    losses = history.update_losses
+    empty_before, empty_after = ",", "," * (len(CSV_COLUMNS) - CSV_COLUMNS.index("batch_loss") - 1)
+    for start in range(0, len(losses), chunk):
+        block = losses[start : start + chunk].tolist()
+        yield "".join(
+            f"{run},update,{i},,,{i},{empty_before}{loss!r}{empty_after}\n"
+            for i, loss in enumerate(block, start=start + 1)
         )
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    for index in range(history.n_evaluations):
+        e = history.evaluation(index)
+        writer.writerow(
+            _row(
+                name, "evaluation", index=index, epoch=e.epoch, update=e.update,
+                epoch_progress=_number(e.epoch_progress), train_loss=_number(e.train_loss),
+                train_accuracy=_number(e.train_accuracy), test_loss=_number(e.test_loss),
+                test_accuracy=_number(e.test_accuracy), grad_norm=_number(e.grad_norm),
+                end_of_epoch=int(e.end_of_epoch), elapsed=_number(e.elapsed),
+            )
+        )  # fmt: skip
     end = history.end
     if end is not None:
-        yield _row(
-            name,
-            "end",
-            status=end.status,
-            epoch=end.epochs_completed,
-            update=end.updates,
-            elapsed=_number(end.elapsed),
-        )
+        writer.writerow(
+            _row(name, "end", status=end.status, epoch=end.epochs_completed, update=end.updates,
+                 elapsed=_number(end.elapsed))
+        )  # fmt: skip
+    yield text.getvalue()
 
 
 def export_histories_csv(
-    path: str | os.PathLike, named_histories: Sequence[tuple[str, History]]
+    path: str | os.PathLike,
+    named_histories: Sequence[tuple[str, History]],
+    progress: Callable[[float], None] | None = None,
 ) -> Path:
-    """Write the histories of one or more runs to one CSV file (a header row, then the rows of
-    ``history_rows`` for each ``(name, history)``), atomically. Returns the path.
+    """Write the histories of one or more runs to one CSV file (a header row, then each
+    ``(name, history)``'s rows), atomically, streaming: call it in a background job for a long
+    run. ``progress`` hears the fraction written. Returns the path.
 
     Filter on ``kind``: ``update`` rows hold the batch loss of every update, ``evaluation`` rows
-    the full-set figures (accuracies as fractions), the ``end`` row how the run ended
-    (``status``: completed, stopped or diverged).
+    the full-set figures (accuracies as fractions), the ``end`` row how the run ended.
     """
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for name, history in named_histories:
-        writer.writerows(history_rows(name, history))
-    return write_text_atomic(path, text.getvalue())
+    total = sum(h.n_updates + h.n_evaluations + 1 for _, h in named_histories) or 1
+
+    def write(handle) -> None:
+        handle.write((",".join(CSV_COLUMNS) + "\n").encode())
+        done = 0
+        for name, history in named_histories:
+            for text in history_lines(name, history):
+                handle.write(text.encode("utf-8"))
+                done += text.count("\n")
+                if progress is not None:
+                    progress(min(1.0, done / total))
+
+    return write_atomic(path, write)
 
 
 @contextmanager
@@ -137,8 +150,28 @@ def _size(widget: QWidget) -> QSize:
     return size
 
 
+@contextmanager
+def _plot_only(widget: QWidget) -> Iterator[None]:
+    """Hide the controls inside ``widget`` (a combo box, a title row) while it is painted into
+    a file: an exported plot holds only the plot."""
+    hidden = [w for w in widget.findChildren(QWidget) if w.property("export") == "hide"]
+    hidden = [w for w in hidden if w.isVisible()]
+    for w in hidden:
+        w.setVisible(False)
+    try:
+        yield
+    finally:
+        for w in hidden:
+            w.setVisible(True)
+
+
 def export_png(widget: QWidget, path: str | os.PathLike, scale: float = 2.0) -> Path:
     """Paint ``widget`` (and its children) into a PNG at ``scale`` times its size."""
+    with _plot_only(widget):
+        return _export_png(widget, path, scale)
+
+
+def _export_png(widget: QWidget, path: str | os.PathLike, scale: float) -> Path:
     size = _size(widget)
     image = QImage(size * scale, QImage.Format.Format_ARGB32)
     image.setDevicePixelRatio(scale)
@@ -159,6 +192,11 @@ def export_png(widget: QWidget, path: str | os.PathLike, scale: float = 2.0) -> 
 
 def export_svg(widget: QWidget, path: str | os.PathLike, title: str = "Backprop Lab") -> Path:
     """Paint ``widget`` (and its children) into an SVG drawing: vectors where Qt can."""
+    with _plot_only(widget):
+        return _export_svg(widget, path, title)
+
+
+def _export_svg(widget: QWidget, path: str | os.PathLike, title: str) -> Path:
     size = _size(widget)
     data = QByteArray()
     buffer = QBuffer(data)

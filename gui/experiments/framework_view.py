@@ -1,7 +1,7 @@
 """The "Framework check" tab: the current run's settings trained by scikit-learn's MLPClassifier.
 
-The view starts a ``FrameworkWorker`` (the engine's ``check_against_sklearn`` in a QThread),
-draws scikit-learn's per-epoch loss over the engine's own run (from the session's history) and
+The view runs the engine's ``check_against_sklearn`` as a ``gui.jobs.Job``, draws
+scikit-learn's per-epoch loss over the engine's own run (from the session's history) and
 sets the final figures of both side by side, with the notes on what cannot match exactly.
 """
 
@@ -26,18 +26,19 @@ from engine import (
     FrameworkCheckError,
     FrameworkEpoch,
     RunConfig,
+    TrainingControl,
+    check_against_sklearn,
     epoch_mean_losses,
     sklearn_params,
 )
 from engine.experiments.framework_check import mapping_notes
 from gui.experiments.framework_figures import ROWS, figure_columns
-from gui.experiments.framework_worker import FrameworkWorker
+from gui.jobs import Job, JobFailed
 from gui.session import Session
-from gui.training.messages import describe
-from gui.training.plots import BLUE, ORANGE, LivePlot
-from gui.training.worker import release_thread, worker_thread
+from gui.theme import BLUE, ERROR_RED, ORANGE, swatch
+from gui.widgets.live_plot import LivePlot
 
-ERROR_STYLE = "color: #c0392b;"
+ERROR_STYLE = f"color: {ERROR_RED};"
 
 
 class FrameworkView(QWidget):
@@ -56,7 +57,8 @@ class FrameworkView(QWidget):
         self.session = session
         self.check: FrameworkCheck | None = None
         self.epochs: list[FrameworkEpoch] = []  # scikit-learn's, as they arrive
-        self._thread = self._worker = None
+        self._job: Job | None = None
+        self._control: TrainingControl | None = None
         self._engine_curve = np.empty(0)
         self._build()
         session.run_finished.connect(self._on_engine_changed)
@@ -77,8 +79,14 @@ class FrameworkView(QWidget):
         self.status_label = QLabel()
         self.status_label.setObjectName("frameworkStatus")
         self.status_label.setWordWrap(True)
-        self.plot = LivePlot("Training loss per epoch", "loss (nats)")
-        self.plot.setObjectName("frameworkLossPlot")
+        key = (
+            f"{swatch(BLUE)} Backprop Lab {swatch(ORANGE)} scikit-learn; "
+            "dots: mean batch loss in the epoch, dashed: train-set loss after it"
+        )
+        self.plot = LivePlot(
+            f"Training loss per epoch<br><small>{key}</small>", "loss (nats)",
+            object_name="frameworkLossPlot",
+        )  # fmt: skip
         self.engine_batch = self._curve("Backprop Lab: mean batch loss in the epoch", BLUE)
         self.framework_batch = self._curve("scikit-learn: loss_ (mean batch loss)", ORANGE)
         self.engine_full = self._curve("Backprop Lab: train-set loss after it", BLUE, dash=True)
@@ -129,12 +137,7 @@ class FrameworkView(QWidget):
 
     @property
     def is_running(self) -> bool:
-        return self._thread is not None
-
-    @property
-    def check_thread(self):
-        """The QThread of the check under way, or None."""
-        return self._thread
+        return self._job is not None
 
     @property
     def config(self) -> RunConfig:
@@ -164,25 +167,28 @@ class FrameworkView(QWidget):
         self.framework_batch.setData([], [])
         self.framework_full.setData([], [])
         self._on_engine_changed()
-        self._worker = FrameworkWorker(config, self.session.data)
-        self._worker.epoch_done.connect(self._on_epoch)
-        self._worker.finished.connect(self._on_worker_finished)
-        self._thread = worker_thread(self._worker)
-        self._thread.setObjectName("FrameworkThread")
-        self._thread.finished.connect(self._on_thread_finished)
-        self._show_status(f"scikit-learn is training: {describe(config)}, {config.epochs} epochs…")
-        self._thread.start()
+        control = self._control = TrainingControl()
+        data = self.session.data
+        self._job = Job(
+            lambda report: check_against_sklearn(config, data, control, report),
+            "FrameworkThread",
+            self,
+        )
+        self._job.progress.connect(self._on_epoch)
+        self._job.finished.connect(self._on_finished)
+        self._show_status(f"scikit-learn is training: {config.describe()}, {config.epochs} epochs…")
+        self._job.start()
         self._set_running(True)
         return True
 
     def stop(self, wait: bool = False) -> None:
         """Ask scikit-learn's run to end after its current epoch; ``wait`` for the thread too."""
-        if self._worker is None:
+        if self._control is None:
             return
-        self._worker.stop()
+        self._control.stop()
         self._show_status("Stopping after the current epoch…")
-        if wait and self._thread is not None:
-            release_thread(self._thread)
+        if wait and self._job is not None:
+            self._job.wait()
 
     # --- display -----------------------------------------------------------------------------
 
@@ -213,7 +219,7 @@ class FrameworkView(QWidget):
         items = "".join(f"<li>{note}</li>" for note in notes)
         call = ", ".join(f"{k}={v!r}" for k, v in params.items()) if params else ""
         self.notes_label.setText(
-            f"<b>Compared:</b> {describe(config)}, {config.epochs} epochs. "
+            f"<b>Compared:</b> {config.describe()}, {config.epochs} epochs. "
             f"<b>What cannot match exactly:</b><ul>{items}</ul>"
             + (f"<small><code>MLPClassifier({call})</code></small>" if call else "")
         )
@@ -239,15 +245,11 @@ class FrameworkView(QWidget):
             f"test accuracy {100 * epoch.test_accuracy:.1f} %"
         )
 
-    def _on_worker_finished(self, check: FrameworkCheck) -> None:
-        self.check = check
-
-    def _on_thread_finished(self) -> None:
-        if self._thread is not None:
-            release_thread(self._thread)
-        self._thread = self._worker = None
+    def _on_finished(self, check) -> None:
+        self._job = self._control = None
         self._set_running(False)
-        check = self.check or FrameworkCheck({}, [], status="failed", reason="no result")
+        if isinstance(check, JobFailed):
+            check = FrameworkCheck({}, [], status="failed", reason=check.error)
         self.check = check
         self._show_figures()
         self._show_notes()

@@ -9,10 +9,8 @@ about a second): a hidden view only notes that it is stale.
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine import LabAnswers, fit_diagnosis, lab_answers
-from engine.experiments.lab_questions import LAB_SAMPLE
+from engine import LAB_SAMPLE, LabAnswers, fit_diagnosis, lab_answers
 from gui.session import Session
-from gui.training.messages import describe
 from gui.widgets.digit_widgets import digit_pixmap
 from gui.widgets.refresh_when_shown import RefreshWhenShown
 
@@ -82,9 +80,9 @@ class LabQuestionsView(RefreshWhenShown, QWidget):
         self.answers = answers = lab_answers(session.model, session.data, LAB_SAMPLE)
         self.verdict = verdict, reason = fit_diagnosis(session.history)
         self.stale = False
-        epochs = len(session.history.epochs)
+        epochs = sum(run.history.epochs_completed for run in session.lineage if run.history)
         self.subject_label.setText(
-            f"For the current model: {describe(session.config)}, after {epochs} epoch(s) "
+            f"For the current model: {session.config.describe()}, after {epochs} epoch(s) "
             "of training. Losses are natural-log means over samples."
         )
         sample, test, train = answers.lines()

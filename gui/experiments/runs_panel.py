@@ -1,8 +1,9 @@
-"""The "Runs" dock: the table of stored runs, and Hide / Delete / Show hidden.
+"""The "Runs" dock: the table of stored runs, Hide / Delete / Show hidden, and a banner for the
+stored runs that could not be read, with a way to move them aside.
 
-Selecting runs (Ctrl+click for more) draws them over the Training plots; the controller
-(``runs_controller``) listens to ``shown_changed`` and reads ``shown_runs``. Double-click
-(or F2) on a name renames the run; the Delete key or the button deletes the selected runs.
+Selecting runs (Ctrl+click for more) draws them over the Training plots; the library
+(``run_library``) listens to ``shown_changed`` and reads ``shown_runs``. Double-click (or F2) on
+a name renames the run; the Delete key or the button deletes the selected runs.
 """
 
 import html
@@ -23,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.experiments.runs import Run
+from engine.experiments.runs import Run, RunMissingError
 from gui.experiments.runs_table import DIFFERENCES, NAME, NUMBER, RunsFilter, RunsTableModel
+from gui.theme import NOTICE_STYLE
 
 HINT = "Select runs (Ctrl+click for more) to draw them over the Training plots."
 
@@ -33,6 +35,7 @@ class RunsPanel(QWidget):
     """Signals: ``shown_changed``, the runs to draw over the plots may have changed."""
 
     shown_changed = Signal()
+    move_aside_requested = Signal()
 
     def __init__(self, model: RunsTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,7 +60,10 @@ class RunsPanel(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(NUMBER, 36)
-        self.table.setColumnWidth(NAME, 200)
+        self.table.setColumnWidth(NAME, 320)
+        self.table.verticalHeader().setDefaultSectionSize(
+            self.table.fontMetrics().height() + 6
+        )  # compact rows: more runs in view
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.delete_action = QAction("Delete…", self.table)
         self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
@@ -74,6 +80,18 @@ class RunsPanel(QWidget):
         self.message_label = QLabel(HINT)
         self.message_label.setObjectName("runsMessage")
         self.message_label.setWordWrap(True)
+        self.problems_label = QLabel()
+        self.problems_label.setObjectName("runsProblems")
+        self.problems_label.setWordWrap(True)
+        self.problems_label.setStyleSheet(NOTICE_STYLE)
+        self.move_aside_button = QPushButton("Move them aside")
+        self.move_aside_button.setObjectName("runsMoveAsideButton")
+        self.move_aside_button.setToolTip(
+            "Move the files of the runs that could not be read into the 'unreadable' folder "
+            "next to the stored runs (nothing is deleted)"
+        )
+        self.move_aside_button.clicked.connect(self.move_aside_requested)
+        self.show_problems([])
         self._build_layout()
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.table.customContextMenuRequested.connect(self._on_context_menu)
@@ -92,8 +110,13 @@ class RunsPanel(QWidget):
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.show_hidden_box)
         buttons.addWidget(self.message_label, 1)
+        problems = QHBoxLayout()
+        problems.addWidget(self.problems_label, 1)
+        problems.addWidget(self.move_aside_button)
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 0, 4, 4)
+        column.setSpacing(2)
+        column.addLayout(problems)
         column.addWidget(self.table, 1)
         column.addLayout(buttons)
 
@@ -105,9 +128,9 @@ class RunsPanel(QWidget):
         chosen = {id(self.proxy.run_at(index)) for index in rows}
         return [run for run in self.model.runs if id(run) in chosen]
 
-    def shown_runs(self) -> list[tuple[int, Run]]:
-        """The selected runs that are not hidden, with their numbers: what the plots show."""
-        return [(self.model.number(r), r) for r in self.selected_runs() if not r.hidden]
+    def shown_runs(self) -> list[Run]:
+        """The selected runs that are not hidden: what the plots show."""
+        return [r for r in self.selected_runs() if not r.hidden]
 
     def select_runs(self, runs: list[Run]) -> None:
         """Select exactly these runs (those the filter shows)."""
@@ -134,6 +157,8 @@ class RunsPanel(QWidget):
         try:
             for run in runs:
                 self.model.set_hidden(run, hidden)
+        except RunMissingError as error:
+            self.show_problem(f"{error}; it is no longer listed")
         except OSError as error:
             self.show_problem(f"Could not store the change: {error}")
 
@@ -143,7 +168,7 @@ class RunsPanel(QWidget):
         if not runs:
             return 0
         if confirm:
-            what = f"run {self.model.number(runs[0])}" if len(runs) == 1 else f"{len(runs)} runs"
+            what = f"run {runs[0].number}" if len(runs) == 1 else f"{len(runs)} runs"
             answer = QMessageBox.question(
                 self,
                 "Delete runs",
@@ -152,18 +177,33 @@ class RunsPanel(QWidget):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return 0
-        deleted = 0
+        deleted, gone = 0, []
         try:
             for run in runs:
-                self.model.delete(run)
+                if not self.model.delete(run):
+                    gone.append(run.number)
                 deleted += 1
         except OSError as error:
             self.show_problem(f"Could not delete a run: {error}")
+        if gone:
+            numbers = ", ".join(map(str, gone))
+            self.show_problem(f"Run {numbers} had already been deleted by another window")
         return deleted
 
     def show_problem(self, text: str) -> None:
         self.message_label.setText(f"<b>{html.escape(text)}</b>" if text else HINT)
         self.message_label.setToolTip(text)
+
+    def show_problems(self, problems: list) -> None:
+        """The stored runs that could not be read: how many, the reasons in the tooltip."""
+        self.problems_label.setVisible(bool(problems))
+        self.move_aside_button.setVisible(bool(problems))
+        if problems:
+            n = len(problems)
+            self.problems_label.setText(
+                f"{n} stored run{'s' if n > 1 else ''} could not be read (hover for the reasons)"
+            )
+            self.problems_label.setToolTip("\n".join(html.escape(str(p)) for p in problems))
 
     # --- events ------------------------------------------------------------------------------
 

@@ -1,12 +1,14 @@
-"""The runs table's model: every stored run as a row, over an ``engine.experiments.runs.RunStore``.
+"""The runs table's model: every stored run as a row, over an ``engine.RunStore``.
 
-``RunsTableModel`` keeps the runs in the order they were made (oldest first), which is also the
-order the "changed from the previous run" column compares them in; ``RunsFilter`` sorts the
-rows for display and leaves hidden runs out unless asked to show them. Renaming, hiding and
-deleting go through the store at once, so the table and the disk never disagree.
+``RunsTableModel`` keeps the runs by number (oldest first), which is also the order the "what
+changed" column compares them in; ``RunsFilter`` sorts the rows for display and leaves hidden
+runs out unless asked. Renaming, hiding and deleting go through the store at once, so the table
+and the disk never disagree. Qt calls ``data`` from C++: it never raises, and shows "—" for a
+value it cannot format.
 """
 
 import math
+from functools import wraps
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -19,12 +21,14 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
-from engine.experiments.runs import Run, RunStore, differences_column, summarize
+from engine.experiments.runs import Run, RunMissingError, RunStore, differences_column
+from gui.training.messages import trained_by_text
 from gui.training.run_controls import format_seconds
 
 COLUMNS = (
     "#",
     "Name",
+    "From",
     "Status",
     "Train acc.",
     "Test acc.",
@@ -34,29 +38,50 @@ COLUMNS = (
     "Duration",
     "What changed",
 )
-NUMBER, NAME, STATUS, DIFFERENCES = 0, 1, 2, len(COLUMNS) - 1
+NUMBER, NAME, FROM, STATUS, DIFFERENCES = 0, 1, 2, 3, len(COLUMNS) - 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+MISSING = "—"
 Index = QModelIndex | QPersistentModelIndex
 
 
+def never_raises(default=None):
+    """Qt calls model methods from C++, where a Python exception aborts the process: return
+    ``default`` (show nothing for that cell) instead."""
+
+    def decorate(method):
+        @wraps(method)
+        def guarded(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except Exception:  # noqa: BLE001 - any value that cannot be shown
+                return default
+
+        return guarded
+
+    return decorate
+
+
 def format_duration(seconds: float) -> str:
+    if not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds < 0:
+        return MISSING
     return f"{seconds:.1f} s" if seconds < 60 else format_seconds(seconds)
 
 
 def _percent(value: float) -> str:
-    return "—" if math.isnan(value) else f"{100 * value:.1f} %"
+    return MISSING if not math.isfinite(value) else f"{100 * value:.1f} %"
 
 
 def _loss(value: float) -> str:
-    return "—" if math.isnan(value) else f"{value:.4f}"
+    return MISSING if not math.isfinite(value) else f"{value:.4f}"
 
 
 class RunsTableModel(QAbstractTableModel):
-    """The runs in ``store``, oldest first; the name cell is editable.
+    """The runs in ``store``, by number; the name cell is editable.
 
     Signals
     -------
-    problem(str) : the store refused a change made in the table (a bad name, a full disk).
+    problem(str) : the store refused a change made in the table (a bad name, a full disk, a run
+        another window deleted).
     """
 
     problem = Signal(str)
@@ -67,16 +92,17 @@ class RunsTableModel(QAbstractTableModel):
         self.runs: list[Run] = []
         self._differences: list[str] = []
 
-    def load(self) -> list[str]:
-        """Read the store again; returns a message per stored run that had to be skipped."""
+    def load(self) -> list:
+        """Read the store's summaries again; returns its problems (runs that were skipped)."""
         self.beginResetModel()
-        self.runs, messages = self.store.load_all()
+        self.runs, problems = self.store.load_all()
         self._differences = differences_column(self.runs)
         self.endResetModel()
-        return messages
+        return problems
 
     def add(self, run: Run) -> None:
-        """Save ``run`` and append it (``OSError`` if the disk refuses; nothing is added)."""
+        """Save ``run`` (it gets its number) and append it (``OSError`` if the disk refuses;
+        nothing is added)."""
         self.store.save(run)
         row = len(self.runs)
         self.beginInsertRows(QModelIndex(), row, row)
@@ -85,16 +111,31 @@ class RunsTableModel(QAbstractTableModel):
         self.endInsertRows()
 
     def rename(self, run: Run, name: str) -> None:
-        """Raises ``ValueError`` for an empty or too long name, ``OSError`` from the disk."""
-        self.store.rename(run, name)
+        """``ValueError`` for an empty or too long name, ``OSError`` from the disk."""
+        try:
+            self.store.rename(run, name)
+        except RunMissingError:
+            self._forget(run)
+            raise
         self._row_changed(run)
 
     def set_hidden(self, run: Run, hidden: bool) -> None:
-        self.store.set_hidden(run, hidden)
+        try:
+            self.store.set_hidden(run, hidden)
+        except RunMissingError:
+            self._forget(run)
+            raise
         self._row_changed(run)
 
-    def delete(self, run: Run) -> None:
-        self.store.delete(run)
+    def delete(self, run: Run) -> bool:
+        """Delete the run's files; False when another window had deleted them already."""
+        present = self.store.delete(run)
+        self._forget(run)
+        return present
+
+    def _forget(self, run: Run) -> None:
+        if run not in self.runs:
+            return
         row = self.runs.index(run)
         self.beginRemoveRows(QModelIndex(), row, row)
         del self.runs[row]
@@ -103,10 +144,6 @@ class RunsTableModel(QAbstractTableModel):
         if row < len(self.runs):  # the next run is now compared with another one
             cell = self.index(row, DIFFERENCES)
             self.dataChanged.emit(cell, cell)
-
-    def number(self, run: Run) -> int:
-        """The run's number in the table and in plot legends: 1 for the oldest."""
-        return self.runs.index(run) + 1
 
     def _row_changed(self, run: Run) -> None:
         row = self.runs.index(run)
@@ -120,21 +157,28 @@ class RunsTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
+    @never_raises()
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
         if orientation != Qt.Orientation.Horizontal:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
-        if role == Qt.ItemDataRole.ToolTipRole and section == DIFFERENCES:
-            return "The settings that changed from the previous run (the one numbered before it)"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if section == DIFFERENCES:
+                return "The settings that changed from the previous run (the one numbered before)"
+            if section == FROM:
+                return "The run whose weights this run continued from (empty: a fresh network)"
+            if section == NUMBER:
+                return "Run numbers are given once and never change, even when runs are deleted"
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = super().flags(index)
         return flags | Qt.ItemFlag.ItemIsEditable if index.column() == NAME else flags
 
+    @never_raises()
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        if not index.isValid() or index.row() >= len(self.runs):
             return None
         run, column = self.runs[index.row()], index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
@@ -142,13 +186,7 @@ class RunsTableModel(QAbstractTableModel):
         if role == SORT_ROLE:
             return self._sort_key(run, index.row(), column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column == NAME:
-                made = run.created.strftime("%Y-%m-%d %H:%M")
-                return f"{summarize(run.config)}\nmade {made}; double-click to rename"
-            if column == DIFFERENCES:
-                return self._differences[index.row()]
-            if column == STATUS and run.history.end is not None:
-                return run.history.end.reason
+            return self._tooltip(run, index.row(), column)
         if role == Qt.ItemDataRole.TextAlignmentRole and STATUS < column < DIFFERENCES:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if run.hidden and role == Qt.ItemDataRole.FontRole:
@@ -160,6 +198,7 @@ class RunsTableModel(QAbstractTableModel):
             return palette.brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         return None
 
+    @never_raises(False)
     def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or index.column() != NAME or role != Qt.ItemDataRole.EditRole:
             return False
@@ -169,22 +208,36 @@ class RunsTableModel(QAbstractTableModel):
         try:
             self.rename(run, str(value))
         except (ValueError, OSError) as error:
-            self.problem.emit(f"Cannot rename run {index.row() + 1}: {error}")
+            self.problem.emit(f"Cannot rename run {run.number}: {error}")
             return False
         return True
+
+    def _tooltip(self, run: Run, row: int, column: int) -> str | None:
+        if column == NAME:
+            made = run.created.strftime("%Y-%m-%d %H:%M")
+            return (
+                f"{run.config.summary()}\nmade {made}; trained by "
+                f"{trained_by_text(run.trained_by)}\ndouble-click to rename"
+            )
+        if column == DIFFERENCES:
+            return self._differences[row]
+        if column == STATUS:
+            return run.reason or None
+        return None
 
     def _text(self, run: Run, row: int, column: int) -> str:
         final = run.final
         texts = {
-            NUMBER: str(row + 1),
+            NUMBER: str(run.number) if run.number else MISSING,
             NAME: run.name,
+            FROM: f"run {run.continued_from}" if run.continued_from else "",
             STATUS: run.status + (" (hidden)" if run.hidden else ""),
-            3: _percent(final.train_accuracy),
-            4: _percent(final.test_accuracy),
-            5: _loss(final.train_loss),
-            6: _loss(final.test_loss),
-            7: str(final.epochs),
-            8: format_duration(run.duration),
+            4: _percent(final.train_accuracy),
+            5: _percent(final.test_accuracy),
+            6: _loss(final.train_loss),
+            7: _loss(final.test_loss),
+            8: str(final.epochs),
+            9: format_duration(run.duration),
             DIFFERENCES: self._differences[row],
         }
         return texts[column]
@@ -192,17 +245,18 @@ class RunsTableModel(QAbstractTableModel):
     def _sort_key(self, run: Run, row: int, column: int):
         final = run.final
         numbers = {
-            NUMBER: row,
-            3: final.train_accuracy,
-            4: final.test_accuracy,
-            5: final.train_loss,
-            6: final.test_loss,
-            7: final.epochs,
-            8: run.duration,
+            NUMBER: run.number or 0,
+            FROM: run.continued_from or 0,
+            4: final.train_accuracy,
+            5: final.test_accuracy,
+            6: final.train_loss,
+            7: final.test_loss,
+            8: final.epochs,
+            9: run.duration,
         }
         if column in numbers:
             value = float(numbers[column])
-            return -1.0 if math.isnan(value) else value  # no figure: first when ascending
+            return -1.0 if not math.isfinite(value) else value  # no figure: first when ascending
         return self._text(run, row, column).lower()
 
 
@@ -223,6 +277,7 @@ class RunsFilter(QSortFilterProxyModel):
         self.show_hidden = bool(show)
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
+    @never_raises(True)
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
         if not isinstance(model, RunsTableModel) or source_parent.isValid():

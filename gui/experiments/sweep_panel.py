@@ -1,8 +1,9 @@
 """The "Sweep" tab: one hyperparameter, a list of its values, and the final figures against them.
 
-A thin view: it reads the user's choice and shows what the controller (``runs_controller``)
-tells it, a progress line and a ``SweepResult``. The other settings come from the Experiment
-panel; every run of a sweep starts from a fresh network and is kept in the runs table.
+A thin view: it reads the user's choice and shows what the ``SweepController`` tells it, a
+progress line and a ``SweepResult``. Numeric values are joined by lines; categories (activations,
+layer lists, seeds...) are points at their own ticks, not a trend. The other settings come from
+the Experiment panel; every run of a sweep starts from a fresh network and is kept in Runs.
 """
 
 import numpy as np
@@ -20,45 +21,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import INITIALIZERS, SWEEPABLE, SweepResult
-from gui.training.plots import GREEN, VERMILION, LivePlot, pen
-from gui.training.run_controls import NOTICE_STYLE
+from engine import SWEEPABLE, SweepResult
+from gui.theme import LIVE_COLOUR, NOTICE_STYLE, TEST_STYLE, TRAIN_STYLE, pen, swatch
+from gui.widgets.live_plot import LivePlot
 
 MAX_TICKS = 12  # more values than this get the axis's own ticks
 
-EXAMPLES = {
-    "learning_rate": "0.001, 0.01, 0.1, 1",
-    "batch_size": "1, 8, 32, 128",
-    "hidden_sizes": "5; 10; 30; 64, 32",
-    "momentum": "0, 0.5, 0.9",
-    "activation": "sigmoid, tanh, relu",
-    "init": ", ".join(INITIALIZERS),
-    "init_scale": "0.01, 0.1, 1",
-    "optimizer": "sgd, adam",
-    "epochs": "5, 10, 20",
-    "seed": "0, 1, 2, 3",
-}
-
 
 def _result_plot(title: str, y_label: str, name: str) -> LivePlot:
-    # The series are named in the title, not in a legend: a legend's labels, made after the
-    # window's other plots, were freed before their legend when a window was garbage collected
-    # (pyqtgraph's LabelItem then fails in sizeHint).
-    key = f"<span style='color:{VERMILION}'>test set</span>, "
-    key += f"<span style='color:{GREEN}'>train set</span>"
-    plot = LivePlot(f"{title}: {key}", y_label, x_label="value")
-    plot.setObjectName(name)
+    # The series are named in the title, not in a legend drawn over the data.
+    key = f"{swatch(LIVE_COLOUR, TRAIN_STYLE)} train set {swatch(LIVE_COLOUR, TEST_STYLE)} test set"
+    plot = LivePlot(f"{title} &nbsp; {key}", y_label, x_label="value", object_name=name)
     plot.setMinimumHeight(160)
     plot.getPlotItem().getViewBox().setDefaultPadding(0.08)  # room for the end values' ticks
     return plot
 
 
-def _points(plot: LivePlot, colour: str) -> pg.PlotDataItem:
-    curve = pg.PlotDataItem(
-        [], [], pen=pen(colour), symbol="o", symbolSize=6, symbolPen=None, symbolBrush=colour
-    )
-    plot.getPlotItem().addItem(curve)
-    return curve
+def _points(plot: LivePlot, style) -> pg.PlotDataItem:
+    symbol = "o" if style == TRAIN_STYLE else "s"
+    return plot.curve(
+        pen(LIVE_COLOUR, style=style), symbol=symbol, symbolSize=7, symbolPen=None,
+        symbolBrush=LIVE_COLOUR,
+    )  # fmt: skip
 
 
 class SweepPanel(QWidget):
@@ -73,8 +57,8 @@ class SweepPanel(QWidget):
         self.parameter_box = QComboBox()
         self.parameter_box.setObjectName("sweepParameter")
         for key, sweepable in SWEEPABLE.items():
-            self.parameter_box.addItem(sweepable.label, key)
-        self.values_edit = QLineEdit(EXAMPLES["learning_rate"])
+            self.parameter_box.addItem(sweepable.label.lower(), key)
+        self.values_edit = QLineEdit(SWEEPABLE["learning_rate"].sweep_example)
         self.values_edit.setObjectName("sweepValues")
         self.values_edit.setToolTip("Comma-separated values; hidden layers by semicolons")
         self.run_button = QPushButton("Run sweep")
@@ -97,10 +81,10 @@ class SweepPanel(QWidget):
         self.accuracy_plot = _result_plot("Final accuracy", "accuracy (%)", "sweepAccuracyPlot")
         self.loss_plot = _result_plot("Final loss", "loss (nats)", "sweepLossPlot")
         self.curves = {
-            "test_accuracy": _points(self.accuracy_plot, VERMILION),
-            "train_accuracy": _points(self.accuracy_plot, GREEN),
-            "test_loss": _points(self.loss_plot, VERMILION),
-            "train_loss": _points(self.loss_plot, GREEN),
+            "test_accuracy": _points(self.accuracy_plot, TEST_STYLE),
+            "train_accuracy": _points(self.accuracy_plot, TRAIN_STYLE),
+            "test_loss": _points(self.loss_plot, TEST_STYLE),
+            "train_loss": _points(self.loss_plot, TRAIN_STYLE),
         }
         self._build_layout()
         self.parameter_box.currentIndexChanged.connect(self._on_parameter_changed)
@@ -148,7 +132,7 @@ class SweepPanel(QWidget):
         self.values_edit.setText(values)
 
     def _on_parameter_changed(self) -> None:
-        self.values_edit.setText(EXAMPLES.get(self.parameter(), ""))
+        self.values_edit.setText(SWEEPABLE[self.parameter()].sweep_example or "")
 
     # --- what the controller shows -----------------------------------------------------------
 
@@ -178,9 +162,13 @@ class SweepPanel(QWidget):
         for plot in (self.accuracy_plot, self.loss_plot):
             item = plot.getPlotItem()
             item.setLogMode(x=result.log_axis)
-            plot.set_x_label(result.sweepable.label)
+            plot.set_x_label(result.sweepable.label.lower())
             item.getAxis("bottom").setTicks(ticks)
+        categories = result.categorical
         for name, curve in self.curves.items():
             y = result.column(name) * (100.0 if "accuracy" in name else 1.0)
             keep = np.isfinite(y)
+            style = TRAIN_STYLE if name.startswith("train") else TEST_STYLE
+            # categories are not a trend: points only
+            curve.setPen(None if categories else pen(LIVE_COLOUR, style=style))
             curve.setData(x[keep], y[keep])

@@ -1,43 +1,44 @@
-"""The hyperparameter panel: one field per ``RunConfig`` field, each with a tooltip, a message
-under it when its value is refused, and the lab's experiments as one-click presets.
+"""The Experiment panel's form: one field per hyperparameter, generated from
+``engine.HYPERPARAMETERS`` (label, tooltip, kind, range), and the lab's experiments as presets.
 
-The rules are the engine's (``RunConfig.validate`` and ``parse_hidden_sizes``); this widget
-only shows their verdict.
+What is typed stays as typed: a value the engine refuses (``RunConfig.validate``, the
+hyperparameters' parsers) is marked red with the reason under the field, and ``config()`` is
+None until it is fixed. Fields that do not apply are disabled: the activation without a hidden
+layer, the init scale of zeros, the momentum of SGD and Adam.
 """
-
-import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from engine.core.activations import ACTIVATIONS
-from engine.core.initializers import DEFAULT_SCALES, INITIALIZERS
-from engine.training.config import MAX_EPOCHS, RunConfig, format_hidden_sizes, parse_hidden_sizes
+from engine import ACTIVATIONS, HYPERPARAMETERS, Hyperparameter, RunConfig
+from engine.core.initializers import DEFAULT_SCALES
+from engine.training.hyperparameters import OPTIMIZER_CHOICES
 from engine.training.presets import PRESETS
-from gui.training.tooltips import TOOLTIPS
-from gui.widgets.log_spin_box import LogSpinBox
+from gui.theme import ERROR_RED
+from gui.widgets.number_field import NumberField
 
-# What the optimizer box offers -> (engine optimizer, nesterov, uses momentum)
-OPTIMIZER_CHOICES = {
-    "SGD": ("sgd", False, False),
-    "SGD with momentum": ("sgd", False, True),
-    "Nesterov momentum": ("sgd", True, True),
-    "Adam": ("adam", False, False),
-}
-ERROR_STYLE = "color: #c0392b; font-size: 8pt;"
+ERROR_STYLE = f"color: {ERROR_RED}; font-size: 8pt;"
+INVALID_STYLE = f"border: 1px solid {ERROR_RED};"
+OBJECT_NAMES = {"hidden_sizes": "hiddenLayersInput"}  # kept from earlier versions
+LINEAR_STEPS = {"momentum": 0.05}
+CHECK_LABELS = {"shuffle": "Shuffle the samples every epoch"}
+
+
+def object_name(name: str) -> str:
+    """``learning_rate`` -> ``learningRateInput``."""
+    head, *rest = name.split("_")
+    return OBJECT_NAMES.get(name, head + "".join(w.capitalize() for w in rest) + "Input")
 
 
 class HyperparameterForm(QWidget):
@@ -56,6 +57,8 @@ class HyperparameterForm(QWidget):
         super().__init__(parent)
         self.n_train = n_train
         self._errors: dict[str, str] = {}
+        self.inputs: dict[str, QWidget] = {}
+        self.error_labels: dict[str, QLabel] = {}
         self._build_presets()
         self._build_fields()
         layout = QVBoxLayout(self)
@@ -72,23 +75,46 @@ class HyperparameterForm(QWidget):
         grid.setSpacing(4)
         self.preset_buttons: dict[str, QPushButton] = {}
         for index, preset in enumerate(PRESETS.values()):
-            button = QPushButton(preset.name)
+            button = QPushButton(preset.name.split(" (")[0])
             button.setObjectName(f"preset{index}")
-            button.setToolTip(preset.description)
+            button.setToolTip(f"<b>{preset.name}</b><br>{preset.explanation}")
             button.clicked.connect(self._on_preset_clicked)
             grid.addWidget(button, index // 2, index % 2)
             self.preset_buttons[preset.name] = button
 
-    def _field(self, name: str, widget: QWidget, object_name: str) -> QWidget:
-        """``widget`` above its (hidden until needed) error message."""
-        widget.setObjectName(object_name)
-        widget.setToolTip(TOOLTIPS[name])
+    def _make_input(self, h: Hyperparameter) -> QWidget:
+        if h.kind == "choice":
+            widget = QComboBox()
+            for choice, label in zip(h.choices, h.choice_labels, strict=True):
+                widget.addItem(label, choice)
+                if h.name == "activation":
+                    tip = ACTIVATIONS[choice].description
+                    widget.setItemData(widget.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+            widget.currentIndexChanged.connect(self._on_changed)
+        elif h.kind == "bool":
+            widget = QCheckBox(CHECK_LABELS.get(h.name, h.label))
+            widget.toggled.connect(self._on_changed)
+        elif h.kind == "sizes":
+            widget = QLineEdit()
+            widget.setPlaceholderText("none: logistic regression")
+            widget.textChanged.connect(self._on_changed)
+        else:
+            step = None if h.ladder_step else LINEAR_STEPS.get(h.name, 1.0)
+            widget = NumberField(step=step, minimum=h.minimum, integer=h.kind == "int")
+            widget.text_changed.connect(self._on_changed)
+        widget.setObjectName(object_name(h.name))
+        widget.setToolTip(h.tooltip)
+        return widget
+
+    def _field(self, h: Hyperparameter) -> QWidget:
+        """The input above its (hidden until needed) error message."""
+        widget = self.inputs[h.name] = self._make_input(h)
         error = QLabel()
-        error.setObjectName(f"{object_name}Error")
+        error.setObjectName(f"{widget.objectName()}Error")
         error.setStyleSheet(ERROR_STYLE)
         error.setWordWrap(True)
         error.hide()
-        self.error_labels[name] = error
+        self.error_labels[h.name] = error
         box = QWidget()
         column = QVBoxLayout(box)
         column.setContentsMargins(0, 0, 0, 0)
@@ -99,166 +125,71 @@ class HyperparameterForm(QWidget):
 
     def _build_fields(self) -> None:
         self.fields_box = QGroupBox("Network and training")
-        self.error_labels: dict[str, QLabel] = {}
         form = QFormLayout(self.fields_box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-
-        self.hidden_input = QLineEdit()
-        self.hidden_input.setPlaceholderText("none: logistic regression")
-        self.activation_input = QComboBox()
-        for name, activation in ACTIVATIONS.items():
-            self.activation_input.addItem(name, name)
-            self.activation_input.setItemData(
-                self.activation_input.count() - 1,
-                activation.description,
-                Qt.ItemDataRole.ToolTipRole,
-            )
-        self.init_input = QComboBox()
-        self.init_input.addItems(list(INITIALIZERS))
-        self.init_scale_input = QLineEdit()
-        self.optimizer_input = QComboBox()
-        self.optimizer_input.addItems(list(OPTIMIZER_CHOICES))
-        self.learning_rate_input = LogSpinBox(minimum=0.0, maximum=1000.0)
-        self.momentum_input = QDoubleSpinBox()
-        self.momentum_input.setRange(0.0, 1.0)
-        self.momentum_input.setDecimals(3)
-        self.momentum_input.setSingleStep(0.05)
-        self.batch_input = QSpinBox()
-        self.batch_input.setRange(1, self.n_train)
-        self.epochs_input = QSpinBox()
-        self.epochs_input.setRange(1, MAX_EPOCHS)
-        self.shuffle_input = QCheckBox("Shuffle the samples every epoch")
-        self.seed_input = QSpinBox()
-        self.seed_input.setRange(0, 2**31 - 1)
-
-        rows = (
-            ("Hidden layers", "hidden_sizes", self.hidden_input, "hiddenLayersInput"),
-            ("Activation", "activation", self.activation_input, "activationInput"),
-            ("Initialization", "init", self.init_input, "initInput"),
-            ("Init scale", "init_scale", self.init_scale_input, "initScaleInput"),
-            ("Optimizer", "optimizer", self.optimizer_input, "optimizerInput"),
-            ("Learning rate", "learning_rate", self.learning_rate_input, "learningRateInput"),
-            ("Momentum", "momentum", self.momentum_input, "momentumInput"),
-            ("Batch size", "batch_size", self.batch_input, "batchSizeInput"),
-            ("Epochs", "epochs", self.epochs_input, "epochsInput"),
-            ("", "shuffle", self.shuffle_input, "shuffleInput"),
-            ("Seed", "seed", self.seed_input, "seedInput"),
-        )
-        for label, name, widget, object_name in rows:
-            form.addRow(label, self._field(name, widget, object_name))
-        self.batch_input.setSuffix(f"  (full set: {self.n_train})")
-
-        for line_edit in (self.hidden_input, self.init_scale_input):
-            line_edit.textChanged.connect(self._on_changed)
-        for combo in (self.activation_input, self.init_input, self.optimizer_input):
-            combo.currentIndexChanged.connect(self._on_changed)
-        for spin in (
-            self.learning_rate_input,
-            self.momentum_input,
-            self.batch_input,
-            self.epochs_input,
-            self.seed_input,
-        ):
-            spin.valueChanged.connect(self._on_changed)
-        self.shuffle_input.toggled.connect(self._on_changed)
+        for h in HYPERPARAMETERS.values():
+            label = "" if h.kind == "bool" else h.label
+            form.addRow(label, self._field(h))
+        batch = self.inputs["batch_size"]
+        batch.setToolTip(f"{batch.toolTip()}\nThe training set has {self.n_train} samples.")
 
     # --- reading and writing -----------------------------------------------------------------
 
+    def _text(self, name: str) -> str:
+        widget = self.inputs[name]
+        if isinstance(widget, QComboBox):
+            return str(widget.currentData())
+        if isinstance(widget, QCheckBox):
+            return "on" if widget.isChecked() else "off"
+        return widget.text()
+
     def set_config(self, config: RunConfig) -> None:
         """Show ``config`` in the fields (one ``changed`` signal at the end)."""
-        widgets = (
-            self.hidden_input,
-            self.activation_input,
-            self.init_input,
-            self.init_scale_input,
-            self.optimizer_input,
-            self.learning_rate_input,
-            self.momentum_input,
-            self.batch_input,
-            self.epochs_input,
-            self.shuffle_input,
-            self.seed_input,
-        )
-        for widget in widgets:
+        for widget in self.inputs.values():
             widget.blockSignals(True)
         try:
-            self.hidden_input.setText(format_hidden_sizes(config.hidden_sizes))
-            self.activation_input.setCurrentText(config.activation)
-            self.init_input.setCurrentText(config.init)
-            scale = config.init_scale
-            self.init_scale_input.setText("" if scale is None else f"{scale:g}")
-            self.optimizer_input.setCurrentText(self._optimizer_choice(config))
-            self.learning_rate_input.setValue(config.learning_rate)
-            self.momentum_input.setValue(config.momentum if config.momentum else 0.9)
-            self.batch_input.setValue(min(config.batch_size, self.n_train))
-            self.epochs_input.setValue(config.epochs)
-            self.shuffle_input.setChecked(config.shuffle)
-            self.seed_input.setValue(min(config.seed, self.seed_input.maximum()))
+            for name, h in HYPERPARAMETERS.items():
+                widget, value = self.inputs[name], h.get(config)
+                if isinstance(widget, QComboBox):
+                    widget.setCurrentIndex(max(0, widget.findData(value)))
+                elif isinstance(widget, QCheckBox):
+                    widget.setChecked(bool(value))
+                elif name == "momentum" and not value:
+                    widget.setText("0.9")  # shown (disabled) until a momentum rule is chosen
+                else:
+                    widget.setText(h.format(value))
         finally:
-            for widget in widgets:
+            for widget in self.inputs.values():
                 widget.blockSignals(False)
         self._on_changed()
 
-    @staticmethod
-    def _optimizer_choice(config: RunConfig) -> str:
-        if config.optimizer == "adam":
-            return "Adam"
-        if config.momentum > 0:
-            return "Nesterov momentum" if config.nesterov else "SGD with momentum"
-        return "SGD"
-
     def _read(self) -> tuple[RunConfig | None, dict[str, str]]:
-        """The configuration the fields describe, and the engine's objections to it."""
+        """The configuration the fields describe, and the objections to it."""
         errors: dict[str, str] = {}
-        try:
-            hidden = parse_hidden_sizes(self.hidden_input.text())
-        except ValueError as error:
-            errors["hidden_sizes"] = str(error)
-            hidden = ()
-        scale_text = self.init_scale_input.text().strip()
-        scale = None
-        if scale_text:
+        config = RunConfig()
+        uses_momentum = OPTIMIZER_CHOICES[self._text("optimizer")].uses_momentum
+        for name, h in HYPERPARAMETERS.items():
+            if name == "momentum" and not uses_momentum:
+                continue
+            text = self._text(name)
+            if name == "init_scale" and text.strip() == "":
+                continue
             try:
-                scale = float(scale_text)
-            except ValueError:
-                errors["init_scale"] = f"{scale_text!r} is not a number; empty: the default"
-            else:
-                if not math.isfinite(scale):
-                    scale = -1.0  # refused below by the engine's own rule
-        optimizer, nesterov, uses_momentum = OPTIMIZER_CHOICES[self.optimizer_input.currentText()]
-        config = RunConfig(
-            hidden_sizes=hidden,
-            activation=self.activation_input.currentText(),
-            init=self.init_input.currentText(),
-            init_scale=scale,
-            optimizer=optimizer,
-            learning_rate=self.learning_rate_input.value(),
-            momentum=self.momentum_input.value() if uses_momentum else 0.0,
-            nesterov=nesterov,
-            batch_size=self.batch_input.value(),
-            epochs=self.epochs_input.value(),
-            shuffle=self.shuffle_input.isChecked(),
-            seed=self.seed_input.value(),
-        )
-        errors = {**config.validate(self.n_train), **errors}
+                config = h.apply(config, h.parse(text))
+            except ValueError as error:
+                errors[name] = str(error)
+        for name, message in config.validate(self.n_train).items():
+            errors.setdefault(name, message)
         return (None if errors else config), errors
 
     def config(self) -> RunConfig | None:
         return self._read()[0]
 
     def commit_text(self) -> None:
-        """Take in a number still being typed (the spin boxes commit on Enter or focus out)."""
-        for spin in (
-            self.learning_rate_input,
-            self.momentum_input,
-            self.batch_input,
-            self.epochs_input,
-            self.seed_input,
-        ):
-            spin.interpretText()
+        """Kept for callers: the fields hold their text, there is nothing to commit."""
 
     def errors(self) -> dict[str, str]:
-        """Messages for the invalid fields, keyed by ``RunConfig`` field name."""
+        """Messages for the invalid fields, keyed by hyperparameter name."""
         return dict(self._errors)
 
     def is_valid(self) -> bool:
@@ -286,8 +217,13 @@ class HyperparameterForm(QWidget):
             message = self._errors.get(name, "")
             label.setText(f"⚠ {message}" if message else "")
             label.setVisible(bool(message))
-        _, _, uses_momentum = OPTIMIZER_CHOICES[self.optimizer_input.currentText()]
-        self.momentum_input.setEnabled(uses_momentum)
-        default_scale = DEFAULT_SCALES.get(self.init_input.currentText())
-        self.init_scale_input.setPlaceholderText(f"default: {default_scale:g}")
+            self.inputs[name].setStyleSheet(INVALID_STYLE if message else "")
+        uses_momentum = OPTIMIZER_CHOICES[self._text("optimizer")].uses_momentum
+        self.inputs["momentum"].setEnabled(uses_momentum)
+        has_hidden = self._text("hidden_sizes").strip().lower() not in ("", "none", "()")
+        self.inputs["activation"].setEnabled(has_hidden)
+        init = self._text("init")
+        self.inputs["init_scale"].setEnabled(init != "zeros")
+        default_scale = DEFAULT_SCALES.get(init, 0.0)
+        self.inputs["init_scale"].lineEdit().setPlaceholderText(f"default: {default_scale:g}")
         self.changed.emit()

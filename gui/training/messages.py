@@ -1,25 +1,23 @@
-"""What the status bar, the progress bar and the notice say about a configuration and a run.
+"""What the status bar, the progress bar and the notice say about a run.
 
 Plain functions of engine records, so the wording lives in one place and is testable without Qt.
 """
 
 from dataclasses import dataclass
 
-from engine import Evaluation, RunConfig, RunEnded
+from engine import Evaluation, RunEnded
+
+PATHS = {
+    "readable": "the readable backprop (MLP.forward_keep_activations and MLP.backward)",
+    "one_sample": "the one-sample kernel",
+    "mini_batch": "the mini-batch kernel",
+    "fused": "the fused kernel",
+}
 
 
-def architecture(config: RunConfig) -> tuple:
-    """The fields that define a network's shape and its initial weights."""
-    return config.hidden_sizes, config.activation, config.init, config.init_scale, config.seed
-
-
-def describe(config: RunConfig) -> str:
-    """``64 → 10 sigmoid → 10 · SGD, lr 0.1, batch 1``."""
-    layers = " → ".join(["64", *(f"{h} {config.activation}" for h in config.hidden_sizes), "10"])
-    rule = {"adam": "Adam"}.get(config.optimizer, "SGD")
-    if config.optimizer == "sgd" and config.momentum:
-        rule += f" ({'Nesterov ' if config.nesterov else ''}momentum {config.momentum:g})"
-    return f"{layers} · {rule}, lr {config.learning_rate:g}, batch {config.batch_size}"
+def trained_by_text(trained_by: str) -> str:
+    """``"one_sample"`` -> ``"the one-sample kernel"``; other text as it is."""
+    return PATHS.get(trained_by, trained_by or "an unknown path")
 
 
 def evaluation_message(e: Evaluation) -> str:
@@ -39,16 +37,20 @@ class EndMessages:
 
 def end_messages(end: RunEnded, final: Evaluation | None) -> EndMessages:
     figures = f": test accuracy {100 * final.test_accuracy:.1f} %" if final is not None else ""
+    path = f" (trained by {trained_by_text(end.trained_by)})" if end.trained_by else ""
     if end.status == "completed":
         text = f"Completed {end.epochs_completed} epochs in {end.elapsed:.1f} s{figures}"
-        return EndMessages(text, text, None, True)
+        return EndMessages(text + path, text, None, True)
     if end.status == "stopped":
         text = f"Stopped after {end.updates:,} updates{figures}; Train continues from here"
-        return EndMessages(text, "Stopped", None, False)
-    notice = (
-        f"<b>Training {end.status}.</b> {end.reason}. The plots show the run up to the last "
-        "finite update; Reset for a fresh start."
-    )
+        return EndMessages(text + path, "Stopped", None, False)
+    if end.status == "diverged":
+        notice = (
+            f"<b>Training diverged</b> {end.reason}. The plots show the run up to the last "
+            "finite update; Reset for a fresh start."
+        )
+        return EndMessages(f"The run diverged {end.reason}", "Diverged", notice, False)
+    notice = f"<b>Training {end.status}:</b> {end.reason}."
     return EndMessages(
         f"The run {end.status}: {end.reason}", end.status.capitalize(), notice, False
     )

@@ -1,253 +1,157 @@
-"""The live plots: loss, accuracy and gradient norm, each a ``LivePlot`` with a legend, a hover
-readout and PNG/CSV export in its context menu.
+"""The Training tab's plots: loss, accuracy and gradient norm.
 
-Curves are created once in the constructors; ``show_trace`` only calls ``setData`` with views of
-the trace's buffers. The per-update loss curve can hold 100k+ points, so it is clipped to the
-view and downsampled (peak mode keeps the spikes) before drawing.
+One colour per run (the current model's runs in ``LIVE_COLOUR``, each stored run drawn over them
+in its own), one line style per split: train solid, test dashed, on every plot. The per-update
+loss is a quiet band (min to max of each bin of updates) under its mean. Curves are created once
+and then only get ``setData``; the axes move only when their range has to (a diverged run's
+explosion is cut off and marked, the accuracy axis zooms to the data and labels 100 %).
 """
 
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401 (registers ImageExporter and CSVExporter)
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QLabel, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
-from gui.training.run_trace import RunTrace
-
-# Colour-blind friendly (Okabe-Ito), readable on light and dark backgrounds.
-BLUE, ORANGE, GREEN, VERMILION, PURPLE = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7"
-TRAIN_COLOUR, TEST_COLOUR = BLUE, VERMILION
-
-
-def scheme_colours() -> tuple[QColor, QColor]:
-    """Background and foreground for plots, from the application's palette (light or dark)."""
-    palette = QGuiApplication.palette()
-    return palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
-
-
-def configure_pyqtgraph() -> None:
-    """Global pyqtgraph options; call once before creating any plot (idempotent)."""
-    background, foreground = scheme_colours()
-    pg.setConfigOptions(
-        imageAxisOrder="row-major", background=background, foreground=foreground, antialias=False
-    )
+from gui.theme import (
+    GREY,
+    LIVE_COLOUR,
+    TEST_STYLE,
+    TRAIN_STYLE,
+    VERMILION,
+    blend,
+    pen,
+    scheme_colours,
+)
+from gui.training.lineage_series import LineageSeries, accuracy_range, loss_top
+from gui.widgets.live_plot import LivePlot
 
 
-def pen(colour: str, alpha: int = 255) -> pg.QtGui.QPen:
-    """A cosmetic pen of width 1 (wider pens are much slower to draw)."""
-    qcolour = QColor(colour)
-    qcolour.setAlpha(alpha)
-    return pg.mkPen(qcolour, width=1)
+@dataclass(frozen=True)
+class OverlaySeries:
+    """A stored run drawn over the plots: evaluations against epochs; accuracies in percent."""
+
+    key: str
+    label: str
+    colour: str
+    x: np.ndarray
+    train_loss: np.ndarray
+    test_loss: np.ndarray
+    train_accuracy: np.ndarray
+    test_accuracy: np.ndarray
 
 
-def blend(colour: str, background: QColor, weight: float) -> str:
-    """``colour`` mixed with ``background``: ``weight`` of the colour, the rest background."""
-    c = QColor(colour)
-    mix = [
-        round(weight * a + (1 - weight) * b)
-        for a, b in zip(c.getRgb()[:3], background.getRgb()[:3], strict=True)
-    ]
-    return QColor(*mix).name()
+class SplitPlot(LivePlot):
+    """A plot of one figure on the train and test sets, for the live runs and stored runs."""
 
+    field = "loss"
 
-class SparseLogAxis(pg.AxisItem):
-    """A log axis that labels only 1, 2 and 5 times a power of ten (the other minor labels of a
-    short log range overlap)."""
+    def __init__(self, title: str, y_label: str, object_name: str, parent=None) -> None:
+        super().__init__(title, y_label, object_name=object_name, parent=parent)
+        self.train = self.curve(pen(LIVE_COLOUR, style=TRAIN_STYLE))
+        self.test = self.curve(pen(LIVE_COLOUR, style=TEST_STYLE))
+        self.overlays: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
 
-    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        strings = super().logTickStrings(values, scale, spacing)
-        keep = []
-        for value, text in zip(values, strings, strict=True):
-            mantissa = 10 ** (value - np.floor(value + 1e-9))
-            keep.append(text if min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-6 else "")
-        return keep
-
-
-class LivePlot(pg.PlotWidget):
-    """A plot with labelled axes, a legend, a readout of the point under the mouse, and
-    "Export PNG…" / "Export CSV…" in its context menu."""
-
-    def __init__(
-        self,
-        title: str,
-        y_label: str,
-        *,
-        x_label: str = "epoch",
-        log_y: bool = False,
-        parent: QWidget | None = None,
-    ) -> None:
-        axes = {"left": SparseLogAxis("left")} if log_y else None
-        super().__init__(parent=parent, axisItems=axes)
-        self.setObjectName(title.split()[0].lower() + "Plot")
-        self._y_name = y_label.split(" (")[0]
-        self._x_name = x_label.split(" (")[0]
+    def show_overlays(self, series: list[OverlaySeries]) -> None:
+        """Draw these stored runs (and no others)."""
         item = self.getPlotItem()
-        item.setTitle(title)
-        item.setLabel("bottom", x_label)
-        item.setLabel("left", y_label)
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.enableAutoSIPrefix(False)  # no "(x0.001)" rescaling of the ticks
-            # Replaying an axis's tick labels and grid costs ~2 ms a frame, and a curve's update
-            # repaints the grid under it: cache the axis as a pixmap, redrawn only when it changes.
-            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        item.showGrid(x=True, y=True, alpha=0.15)
-        item.setLogMode(y=log_y)
-        self.legend = item.addLegend(offset=(-8, 8), labelTextSize="8pt")
-        self._readout = QLabel(self)
-        self._readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self._readout.hide()
-        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        # The scene's generic "Export..." dialog offers pyqtgraph's SVG exporter, which is broken
-        # on Qt 6.11/6.12; the view box menu gets two exports that work instead.
-        self.scene().contextMenu[0].setVisible(False)
-        menu = item.getViewBox().menu
-        menu.addSeparator()
-        menu.addAction("Export PNG…").triggered.connect(self._ask_export_png)
-        menu.addAction("Export CSV…").triggered.connect(self._ask_export_csv)
-        self.apply_theme()
+        wanted = {s.key for s in series}
+        for key in [k for k in self.overlays if k not in wanted]:
+            for curve in self.overlays.pop(key):
+                item.removeItem(curve)
+        for s in series:
+            if s.key not in self.overlays:
+                self.overlays[s.key] = (self.curve(pen(s.colour)), self.curve(pen(s.colour)))
+            train, test = self.overlays[s.key]
+            train.setPen(pen(s.colour, style=TRAIN_STYLE))
+            test.setPen(pen(s.colour, style=TEST_STYLE))
+            train.setData(s.x, getattr(s, f"train_{self.field}"))
+            test.setData(s.x, getattr(s, f"test_{self.field}"))
 
-    def add_curve(
-        self, name: str, colour: str, *, alpha: int = 255, ignore_bounds: bool = False
-    ) -> pg.PlotDataItem:
-        """A curve in the legend; with ``ignore_bounds`` it does not steer the auto-range."""
-        curve = pg.PlotDataItem([], [], name=name, pen=pen(colour, alpha))
-        self.getPlotItem().addItem(curve, ignoreBounds=ignore_bounds)
-        return curve
 
-    def _theme_curves(self, background: QColor) -> None:
-        """Curves whose colour depends on the background (none here)."""
+class LossPlot(SplitPlot):
+    """Loss per update (a band and its mean) and on the full train and test sets."""
 
-    def set_x_label(self, label: str) -> None:
-        """Name the x axis (and the readout's x)."""
-        self.getPlotItem().setLabel("bottom", label)
-        self._x_name = label.split(" (")[0]
-
-    def set_x_span(self, start: float, end: float) -> None:
-        """Fix the epoch axis to the run's span: curves grow from left to right, and the axes
-        are not redrawn on every frame (auto-range would move them with each new point)."""
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Loss", "loss (nats)", "lossPlot", parent)
+        background = scheme_colours()[0]
+        self.band_lo = pg.PlotCurveItem([], [], pen=pen(blend(GREY, background, 0.25)))
+        self.band_hi = pg.PlotCurveItem([], [], pen=pen(blend(GREY, background, 0.25)))
+        self.band = pg.FillBetweenItem(
+            self.band_lo, self.band_hi, brush=blend(GREY, background, 0.18)
+        )
         item = self.getPlotItem()
-        item.enableAutoRange(axis="x", enable=False)
-        item.setXRange(start, max(end, start + 1e-9), padding=0.02)
+        for band in (self.band, self.band_lo, self.band_hi):
+            item.addItem(band, ignoreBounds=True)
+            band.setZValue(-10)
+        self.smooth = self.curve(pen(blend(GREY, background, 0.85)))
+        self.smooth.setZValue(-5)
+        self.diverged_line = pg.InfiniteLine(
+            angle=90, pen=pen(VERMILION, style=Qt.PenStyle.DotLine), label="diverged",
+            labelOpts={"position": 0.9, "color": VERMILION},
+        )  # fmt: skip
+        self.diverged_line.hide()
+        item.addItem(self.diverged_line, ignoreBounds=True)
+        self._top = 0.0
+        item.enableAutoRange(axis="y", enable=False)
+        item.setYRange(0, 2.5, padding=0)
 
     def apply_theme(self) -> None:
-        """Follow the application's light or dark palette."""
-        background, foreground = scheme_colours()
-        self.setBackground(background)
-        item = self.getPlotItem()
-        for name in ("left", "bottom"):
-            axis = item.getAxis(name)
-            axis.setPen(foreground)
-            axis.setTextPen(foreground)
-        item.titleLabel.setAttr("color", foreground.name())
-        item.titleLabel.setText(item.titleLabel.text)
-        self.legend.setLabelTextColor(foreground)
-        self._theme_curves(background)
-        self._readout.setStyleSheet(
-            f"color: {foreground.name()}; background: transparent; font-size: 8pt;"
-        )
+        super().apply_theme()
+        if hasattr(self, "band"):
+            background = scheme_colours()[0]
+            for curve in (self.band_lo, self.band_hi):
+                curve.setPen(pen(blend(GREY, background, 0.25)))
+            self.band.setBrush(blend(GREY, background, 0.18))
+            self.smooth.setPen(pen(blend(GREY, background, 0.85)))
 
-    # --- hover readout -----------------------------------------------------------------------
+    def reset_range(self) -> None:
+        self._top = 0.0
 
-    def _on_mouse_moved(self, position: QPointF) -> None:
-        item = self.getPlotItem()
-        view = item.getViewBox()
-        if not view.sceneBoundingRect().contains(position):
-            self._readout.hide()
-            return
-        point = view.mapSceneToView(position)
-        log_x, log_y = view.state["logMode"]
-        x = 10 ** point.x() if log_x else point.x()
-        y = 10 ** point.y() if log_y else point.y()
-        self._readout.setText(f"{self._x_name} {x:.4g}   {self._y_name} {y:.4g}")
-        self._readout.adjustSize()
-        self._readout.move(self.width() - self._readout.width() - 8, 2)
-        self._readout.show()
-
-    # --- export ------------------------------------------------------------------------------
-
-    def export_png(self, path: str | Path, width: int | None = None) -> None:
-        exporter = pg.exporters.ImageExporter(self.getPlotItem())
-        if width:
-            exporter.parameters()["width"] = int(width)
-        exporter.export(str(path))
-
-    def export_csv(self, path: str | Path) -> None:
-        pg.exporters.CSVExporter(self.getPlotItem()).export(str(path))
-
-    def _ask_export_png(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export PNG", "", "PNG image (*.png)")
-        if path:
-            self.export_png(path if path.lower().endswith(".png") else path + ".png")
-
-    def _ask_export_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export CSV", "", "CSV file (*.csv)")
-        if path:
-            self.export_csv(path if path.lower().endswith(".csv") else path + ".csv")
+    def show_series(self, series: LineageSeries, overlay_top: float = 0.0) -> None:
+        self.band_lo.setData(series.band_x, series.band_lo)
+        self.band_hi.setData(series.band_x, series.band_hi)
+        self.smooth.setData(series.band_x, series.band_mean)
+        self.train.setData(series.eval_x, series.train_loss)
+        self.test.setData(series.eval_x, series.test_loss)
+        diverged = series.diverged_at is not None
+        self.diverged_line.setVisible(diverged)
+        if diverged:
+            self.diverged_line.setValue(series.diverged_at)
+        top = max(loss_top(series, diverged), overlay_top)
+        # the axis only grows while a run goes on (moving it costs a redraw), and shrinks when
+        # its data no longer needs most of it
+        if top > self._top or top < 0.5 * self._top or diverged:
+            self._top = top
+            self.getPlotItem().setYRange(0, top, padding=0)
 
 
-class LossPlot(LivePlot):
-    """Loss per update (raw, faint; and a trailing mean) and on the full train and test sets."""
+class AccuracyPlot(SplitPlot):
+    """Accuracy on the full train and test sets, the axis zoomed to the data, 100 % labelled."""
+
+    field = "accuracy"
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Loss", "loss (nats)", parent=parent)
-        # The raw losses of single samples spike far above the rest: drawn faint, and left out
-        # of the auto-range so that the smoothed and full-set curves fill the plot.
-        self.raw = self.add_curve("per update", BLUE, ignore_bounds=True)
-        self.smooth = self.add_curve("per update, smoothed", BLUE)
-        self.train = self.add_curve("train set", GREEN)
-        self.test = self.add_curve("test set", VERMILION)
-        self._theme_curves(scheme_colours()[0])
-        for curve in (self.raw, self.smooth):
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)  # not in the constructor: that raises in pyqtgraph 0.14
-        # The y range only grows (from 0 to a little above the highest smoothed or full-set
-        # loss): auto-range would move it, and redraw the axis, with every frame.
-        self._y_top = self._trace_top = self._overlay_top = 0.0
+        super().__init__("Accuracy", "accuracy (%)", "accuracyPlot", parent)
         self.getPlotItem().enableAutoRange(axis="y", enable=False)
-        self.getPlotItem().setYRange(0, 2.5, padding=0)
+        self._bottom: float | None = None
+        self._zoom([np.array([0.0])])
 
-    def _theme_curves(self, background: QColor) -> None:
-        # Faint, but opaque: blending 20k translucent segments costs ~3 ms a frame.
-        if hasattr(self, "raw"):  # (apply_theme runs once before the curves exist)
-            self.raw.setPen(pen(blend(BLUE, background, 0.18)))
+    def _zoom(self, values: list[np.ndarray]) -> None:
+        bottom, ticks = accuracy_range(values)
+        if bottom != self._bottom:
+            self._bottom = bottom
+            self.getPlotItem().setYRange(bottom, 100.0, padding=0.03)
+            self.getPlotItem().getAxis("left").setTicks([[(t, f"{t:g}") for t in ticks]])
 
-    def set_overlay_top(self, top: float) -> None:
-        """The highest loss of the stored runs drawn over this plot: the y range covers it."""
-        self._overlay_top = top if np.isfinite(top) else 0.0
-        self._follow_top(self._trace_top)
-
-    def _follow_top(self, top: float) -> None:
-        self._trace_top = top
-        top = max(top, self._overlay_top)
-        if top > self._y_top or (0 < top < 0.5 * self._y_top):
-            self._y_top = 1.1 * top
-            self.getPlotItem().setYRange(0, self._y_top, padding=0)
-
-    def show_trace(self, trace: RunTrace, updates: bool = True, evaluations: bool = True) -> None:
-        self._follow_top(trace.loss_top)
-        if updates:
-            self.raw.setData(trace.update_x.values, trace.update_loss.values)
-            self.smooth.setData(trace.update_x.values, trace.update_smooth.values)
-        if evaluations:
-            self.train.setData(trace.eval_x.values, trace.train_loss.values)
-            self.test.setData(trace.eval_x.values, trace.test_loss.values)
-
-
-class AccuracyPlot(LivePlot):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Accuracy", "accuracy (%)", parent=parent)
-        self.train = self.add_curve("train set", GREEN)
-        self.test = self.add_curve("test set", VERMILION)
-        self.getPlotItem().setYRange(0, 100, padding=0.02)
-        self.getPlotItem().enableAutoRange(axis="y", enable=False)
-
-    def show_trace(self, trace: RunTrace) -> None:
-        self.train.setData(trace.eval_x.values, trace.train_accuracy.values)
-        self.test.setData(trace.eval_x.values, trace.test_accuracy.values)
+    def show_series(self, series: LineageSeries, overlays: list[OverlaySeries] = ()) -> None:
+        self.train.setData(series.eval_x, series.train_accuracy)
+        self.test.setData(series.eval_x, series.test_accuracy)
+        values = [series.train_accuracy, series.test_accuracy]
+        values += [s.test_accuracy for s in overlays] + [s.train_accuracy for s in overlays]
+        if any(len(v) for v in values):
+            self._zoom(values)
 
 
 class GradientNormPlot(LivePlot):
@@ -258,20 +162,15 @@ class GradientNormPlot(LivePlot):
             "Gradient norm (full training set)",
             "norm of the mean gradient",
             log_y=True,
+            object_name="gradientNormPlot",
             parent=parent,
         )
-        self.norm = self.getPlotItem().plot(
-            [],
-            [],
-            name="after each epoch",
-            pen=pen(PURPLE),
-            symbol="o",
-            symbolSize=5,
-            symbolPen=None,
-            symbolBrush=PURPLE,
+        self.norm = self.curve(
+            pen(LIVE_COLOUR), symbol="o", symbolSize=5, symbolPen=None, symbolBrush=LIVE_COLOUR
         )
+        self._points = -1
 
-    def show_trace(self, trace: RunTrace) -> None:
-        norms = trace.grad_norm.values
-        keep = norms > 0  # a log axis cannot show 0
-        self.norm.setData(trace.grad_x.values[keep], norms[keep])
+    def show_series(self, series: LineageSeries) -> None:
+        if len(series.grad_norm) != self._points:  # once an epoch: skip the other frames
+            self._points = len(series.grad_norm)
+            self.norm.setData(series.grad_x, series.grad_norm)

@@ -1,7 +1,8 @@
-"""The first layer's weights as 8x8 images, one tile per hidden unit (or per class without a
-hidden layer), drawn as one mosaic in one ``ImageItem`` created once and updated with
+"""The first layer's weights as 8x8 images, one labelled tile per hidden unit (per class digit
+without a hidden layer), drawn as one mosaic in one ``ImageItem`` created once and updated with
 ``setImage``. A diverging colour map with symmetric levels makes 0 neutral, so zero-initialised
-units, which stay identical, are visible at a glance.
+units, which stay identical, are visible at a glance. The automatic range is a high percentile
+of |W|, not its maximum: one outlier weight saturates instead of washing out every tile.
 """
 
 import math
@@ -14,9 +15,11 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from engine import MLP
 
 TILE = 8
-GAP = 1
+GAP = 3  # room for each tile's label above it
 MAX_TILES = 256
+MAX_LABELS = 64  # more tiles than this: every tile is labelled in its readout only
 RANGES = ("auto", "0.05", "0.2", "0.5", "1", "2", "5")
+ROBUST_PERCENTILE = 99.0
 MIN_AUTO_LEVEL = 0.01
 
 
@@ -24,13 +27,19 @@ def nice_ceiling(value: float) -> float:
     """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is >= ``value``:
     the automatic colour range moves in steps, so the colour bar's axis is not redrawn for
     every frame."""
-    if value <= MIN_AUTO_LEVEL:
+    if not math.isfinite(value) or value <= MIN_AUTO_LEVEL:
         return MIN_AUTO_LEVEL
     exponent = math.floor(math.log10(value))
     for mantissa in (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
         if mantissa * 10.0**exponent >= value * (1 - 1e-12):
             return mantissa * 10.0**exponent
     return 10.0 ** (exponent + 1)
+
+
+def robust_level(W: np.ndarray) -> float:
+    """A colour range that most weights fit in: the 99th percentile of |W| (finite ones)."""
+    finite = np.abs(W[np.isfinite(W)])
+    return float(np.percentile(finite, ROBUST_PERCENTILE)) if finite.size else MIN_AUTO_LEVEL
 
 
 def mosaic_shape(n_tiles: int) -> tuple[int, int]:
@@ -41,15 +50,15 @@ def mosaic_shape(n_tiles: int) -> tuple[int, int]:
 
 def make_mosaic(W: np.ndarray, max_tiles: int = MAX_TILES) -> np.ndarray:
     """Columns of ``W`` ``(64, n_units)`` as 8x8 tiles in a row-major grid separated by NaN
-    (drawn transparent)."""
+    (drawn transparent); each tile has ``GAP`` rows above it for its label."""
     n = min(W.shape[1], max_tiles)
     rows, columns = mosaic_shape(n)
     step = TILE + GAP
-    mosaic = np.full((rows * step - GAP, columns * step - GAP), np.nan)
+    mosaic = np.full((rows * step, columns * step - 1), np.nan)
     tiles = W[:, :n].T.reshape(n, TILE, TILE)
     for k in range(n):
         r, c = divmod(k, columns)
-        mosaic[r * step : r * step + TILE, c * step : c * step + TILE] = tiles[k]
+        mosaic[r * step + GAP : (r + 1) * step, c * step : c * step + TILE] = tiles[k]
     return mosaic
 
 
@@ -60,12 +69,14 @@ class WeightsView(QWidget):
         super().__init__(parent)
         self.setObjectName("weightsView")
         self._level = MIN_AUTO_LEVEL
-        self._layout_key: tuple | None = None  # what the mosaic's layout and title were made for
+        self._layout_key: tuple | None = None  # what the mosaic's layout was made for
         self._columns = 1
         self._n_tiles = 0
         self._W: np.ndarray | None = None
         self._unit_name = "unit"
+        self._labels: list[pg.TextItem] = []
         self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setObjectName("weightsImage")
         self.plot = self.graphics.addPlot()
         self.plot.setMenuEnabled(False)
         self.plot.hideAxis("left")
@@ -76,35 +87,38 @@ class WeightsView(QWidget):
         self.view.setMouseEnabled(False, False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
-        colour_map = pg.colormap.get("CET-D1A")
         self.bar = pg.ColorBarItem(
             values=(-1, 1),
-            colorMap=colour_map,
+            colorMap=pg.colormap.get("CET-D1A"),
             interactive=False,
             width=12,
             colorMapMenu=False,
+            label="weight",
         )
         self.bar.setImageItem(self.image, insert_in=self.plot)
         self.range_input = QComboBox()
         self.range_input.setObjectName("weightsRangeInput")
-        self.range_input.addItems([f"± {r}" if r != "auto" else "auto (grows)" for r in RANGES])
+        self.range_input.addItems([f"± {r}" if r != "auto" else "auto" for r in RANGES])
         self.range_input.setToolTip(
             "Colour range: weights at +range and above are darkest red, at -range darkest blue, "
-            "0 is neutral.\n'auto' follows the largest |weight| of the run and never shrinks, "
-            "so colours stay comparable over time."
+            "0 is neutral.\n'auto' covers 99 % of the weights (an outlier saturates instead of "
+            "washing out the rest) and only grows during a run, so colours stay comparable."
         )
         self.range_input.currentIndexChanged.connect(self._on_range_changed)
         self.readout = QLabel(" ")
         self.readout.setObjectName("weightsReadout")
         self.title = QLabel()
         self.title.setWordWrap(True)
-        top = QHBoxLayout()
+        self.controls = QWidget()
+        self.controls.setProperty("export", "hide")  # an exported picture is the plot alone
+        top = QHBoxLayout(self.controls)
+        top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.title, 1)
         top.addWidget(QLabel("Range"))
         top.addWidget(self.range_input)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
+        layout.addWidget(self.controls)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.readout)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -128,18 +142,34 @@ class WeightsView(QWidget):
             self._unit_name = "unit" if model.hidden_sizes else "class"
             self._set_title(model)
             self.image.setImage(make_mosaic(W), autoLevels=False)
+            self._label_tiles()
             self.view.autoRange(padding=0.02)
         else:
             self.image.setImage(make_mosaic(W), autoLevels=False)
         self._update_levels(grow_only=True)
 
+    def _label_tiles(self) -> None:
+        for label in self._labels:
+            self.view.removeItem(label)
+        self._labels = []
+        if self._n_tiles > MAX_LABELS:
+            return
+        step = TILE + GAP
+        for k in range(self._n_tiles):
+            r, c = divmod(k, self._columns)
+            text = str(k) if self._unit_name == "class" else f"{k}"
+            label = pg.TextItem(text, anchor=(0.5, 1.0), color=(110, 110, 110))
+            label.setPos(c * step + TILE / 2, r * step + GAP - 0.2)
+            self.view.addItem(label)
+            self._labels.append(label)
+
     def _set_title(self, model: MLP) -> None:
         n = model.params["W1"].shape[1]
         shown = f", the first {MAX_TILES} shown" if n > MAX_TILES else ""
         if model.hidden_sizes:
-            text = f"First-layer weights: one 8x8 image per hidden unit ({n}{shown})"
+            text = f"First-layer weights: one 8x8 image per hidden unit, numbered ({n}{shown})"
         else:
-            text = "Class templates: the weights of classes 0-9"
+            text = "Class templates: the weights of each digit 0-9"
         self.title.setText(f"<b>{text}</b>")
 
     def _on_range_changed(self) -> None:
@@ -151,10 +181,8 @@ class WeightsView(QWidget):
         if choice != "auto":
             self._level = float(choice)
         elif self._W is not None and self._W.size:
-            biggest = float(np.max(np.abs(self._W)))
-            if math.isfinite(biggest):
-                floor = self._level if grow_only else MIN_AUTO_LEVEL
-                self._level = max(floor, nice_ceiling(biggest))
+            floor = self._level if grow_only else MIN_AUTO_LEVEL
+            self._level = max(floor, nice_ceiling(robust_level(self._W)))
         self.bar.setLevels((-self._level, self._level))
 
     def _on_mouse_moved(self, position: QPointF) -> None:
@@ -165,8 +193,9 @@ class WeightsView(QWidget):
         step = TILE + GAP
         tile_row, y = divmod(row, step)
         tile_col, x = divmod(col, step)
+        y -= GAP
         unit = tile_row * self._columns + tile_col
-        outside = min(row, col) < 0 or x >= TILE or y >= TILE or tile_col >= self._columns
+        outside = min(row, col) < 0 or x >= TILE or y < 0 or tile_col >= self._columns
         if outside or unit >= self._n_tiles:
             self.readout.setText(" ")
             return

@@ -1,0 +1,120 @@
+"""The one recipe for background work: a ``Job`` runs a plain function in its own ``QThread``.
+
+``Job(work)`` runs ``work(report)`` in a new thread; ``report(payload)`` (thread-safe) reaches
+the GUI thread as the ``progress`` signal; the function's return value (or the exception it
+raised, as ``JobFailed``) arrives as ``finished`` once the thread has fully ended, so a new job
+can start at once. Training runs, sweeps and the scikit-learn check all use it; this is the only
+module that creates a ``QThread``.
+
+The recipe is superqt's ``new_worker_qthread``: the thread is created in the GUI thread, a
+worker QObject is moved into it, everything is connected before ``start()``, and the worker's
+end quits the thread. Stopping is the work function's business (a flag it checks, such as
+``engine.TrainingControl``): a stop sent through a queued slot would wait behind the work and
+never run. One departure: no ``deleteLater``. Both objects are created in Python, so Python owns
+them; a ``deleteLater`` racing with the last Python reference crashed the process now and then.
+The ``Job`` keeps both until the thread has ended, then drops them.
+
+``wait()`` joins the thread and then delivers, synchronously, what it reported and returned:
+closing the window mid-run can still record how the run ended.
+"""
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+
+Report = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class JobFailed:
+    """What ``finished`` carries when the work function raised."""
+
+    error: str
+    details: str
+
+
+class _Worker(QObject):
+    reported = Signal(object)
+    returned = Signal(object)
+
+    def __init__(self, work: Callable[[Report], Any]) -> None:
+        super().__init__()
+        self._work = work
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._work(self.reported.emit)
+        except Exception as error:  # noqa: BLE001 - the GUI must hear of it, or it waits forever
+            result = JobFailed(f"{type(error).__name__}: {error}", traceback.format_exc())
+        self.returned.emit(result)
+        self.thread().quit()  # ends the thread now, not after the GUI thread handled the result
+
+
+class Job(QObject):
+    """One background job.
+
+    Signals
+    -------
+    progress(object) : each payload ``work`` reported, in the GUI thread, in order.
+    finished(object) : what ``work`` returned, or a ``JobFailed``, once the thread has ended.
+    """
+
+    progress = Signal(object)
+    finished = Signal(object)
+
+    def __init__(
+        self, work: Callable[[Report], Any], name: str = "Job", parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._worker: _Worker | None = _Worker(work)
+        self._thread: QThread | None = QThread()
+        self._thread.setObjectName(name)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.reported.connect(self._on_reported)  # queued: methods of a GUI object
+        self._worker.returned.connect(self._on_returned)
+        self._thread.finished.connect(self._on_thread_finished)
+        self._result: Any = None
+        self._done = False
+
+    @property
+    def running(self) -> bool:
+        """Started and not yet finished."""
+        return self._thread is not None and self._thread.isRunning()
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    def start(self) -> None:
+        if self._thread is not None:
+            self._thread.start()
+
+    def wait(self) -> None:
+        """Block until the thread has ended, then deliver what is still queued (``progress``,
+        then ``finished``) before returning. Call after asking the work to stop."""
+        if self._thread is not None:
+            self._thread.wait()
+        QCoreApplication.sendPostedEvents(self, 0)
+
+    @Slot(object)
+    def _on_reported(self, payload: Any) -> None:
+        if not self._done:
+            self.progress.emit(payload)
+
+    @Slot(object)
+    def _on_returned(self, result: Any) -> None:
+        self._result = result
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        if self._done or self._thread is None:
+            return
+        self._thread.wait()  # it has ended: returns at once
+        self._thread = self._worker = None
+        self._done = True
+        self.finished.emit(self._result)
