@@ -1,12 +1,18 @@
-"""Export to NumPy: a standalone ``name.py`` next to ``name.npz`` that predicts with NumPy alone.
+"""Export to NumPy: one standalone script, the file the user picked, that predicts with NumPy alone.
 
-The archive holds the weights ``W1, b1, ..., WL, bL`` (``W`` of shape ``(n_in, n_out)``), the
-activation's name and the scaler's ``mean`` and ``scale``; the script is the lab's forward pass
-(the activation, the softmax) plus the standardisation, so a student can take the model anywhere
-NumPy runs. The script computes exactly what the app computes (same formulas, same float32
-standardised features), so its predictions are identical to ``MLP.predict``'s.
+The script embeds its weights: an ``.npz`` archive, built in memory, of the weights
+``W1, b1, ..., WL, bL`` (``W`` of shape ``(n_in, n_out)``), the activation's name and the scaler's
+``mean`` and ``scale``, as a base64 string that the script loads with
+``np.load(io.BytesIO(...), allow_pickle=False)``. Nothing but the script is written, so exporting
+``lab_model.py`` next to a saved ``lab_model.npz`` leaves the model alone. The script is the lab's
+forward pass (the activation, the softmax) plus the standardisation, so a student can take the
+model anywhere NumPy runs. It computes exactly what the app computes (the same formulas, the same
+``einsum`` as ``engine.core.mlp.dense``, the same float32 standardised features), so its
+predictions are identical to ``MLP.predict``'s.
 """
 
+import base64
+import io
 import os
 from pathlib import Path
 
@@ -27,19 +33,20 @@ forward pass ({architecture}):
 
 {layers}
 
-The weights, the activation's name and the scaler are read from {npz_name!r}, next to this file.
+The weights, the activation's name and the scaler are embedded at the end of this file (an .npz
+archive in base64); the script reads no other file.
 
 Usage: python {py_name!r} samples.npy [--proba]
     prints the predicted digit of every image in the .npy file, one per line
     (with --proba, the 10 class probabilities of every image instead).
 """
 
+import base64
+import io
 import sys
-from pathlib import Path
 
 import numpy as np
 
-WEIGHTS_FILE = Path(__file__).with_name({npz_name!r})
 LEAKY_SLOPE = {leaky_slope!r}
 
 
@@ -64,16 +71,14 @@ def softmax(Z):
     return exp / exp.sum(axis=-1, keepdims=True)
 
 
-def load(path=WEIGHTS_FILE):
-    """The weights [(W1, b1), ..., (WL, bL)], the activation, the scaler's mean and scale."""
-    with np.load(path, allow_pickle=False) as archive:
+def load(encoded):
+    """The weights [(W1, b1), ..., (WL, bL)], the activation, the scaler's mean and scale, from
+    the base64 text of an .npz archive."""
+    with np.load(io.BytesIO(base64.b64decode(encoded)), allow_pickle=False) as archive:
         n_layers = int(archive["n_layers"])
         weights = [(archive[f"W{{i}}"], archive[f"b{{i}}"]) for i in range(1, n_layers + 1)]
         activation = ACTIVATIONS[str(archive["activation"])]
         return weights, activation, archive["mean"], archive["scale"]
-
-
-WEIGHTS, ACTIVATION, MEAN, SCALE = load()
 
 
 def standardize(images):
@@ -83,13 +88,18 @@ def standardize(images):
     return ((X - MEAN) / SCALE).astype(np.float32)
 
 
+def dense(A, W, b):
+    """A @ W + b, computed by einsum as Backprop Lab computes it, so results agree to the bit."""
+    return np.einsum("...i,ij->...j", A, W) + b
+
+
 def logits(X):
     """Output pre-activations: hidden layers apply the activation to X @ W + b."""
     A = X
     *hidden, (W_out, b_out) = WEIGHTS
     for W, b in hidden:
-        A = ACTIVATION(A @ W + b)
-    return A @ W_out + b_out
+        A = ACTIVATION(dense(A, W, b))
+    return dense(A, W_out, b_out)
 
 
 def forward(X):
@@ -120,13 +130,33 @@ def main(argv):
     return 0
 
 
+# The network: an .npz archive of W1, b1, ..., WL, bL, n_layers, activation, mean and scale.
+WEIGHTS_NPZ_BASE64 = """
+{weights}
+"""
+WEIGHTS, ACTIVATION, MEAN, SCALE = load(WEIGHTS_NPZ_BASE64)
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
 '''
 
 
-def export_script(model: MLP, py_name: str, npz_name: str) -> str:
-    """The standalone script's text for ``model``, loading its weights from ``npz_name``."""
+def weights_archive(model: MLP, scaler: Standardizer) -> bytes:
+    """The ``.npz`` bytes the script embeds: weights, ``n_layers``, activation, mean, scale."""
+    arrays = {key: np.asarray(value, dtype=np.float64) for key, value in model.params.items()}
+    arrays.update(
+        n_layers=np.array(model.n_layers),
+        activation=np.array(model.activation.name),
+        mean=np.asarray(scaler.mean, dtype=np.float64),
+        scale=np.asarray(scaler.scale, dtype=np.float64),
+    )
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def export_script(model: MLP, scaler: Standardizer, py_name: str) -> str:
+    """The standalone script's text for ``model``, its weights and ``scaler`` embedded."""
     L, f = model.n_layers, model.activation.name
     inputs = ["X"] + [f"A{i}" for i in range(1, L)]
     layers = "\n".join(
@@ -136,24 +166,23 @@ def export_script(model: MLP, py_name: str, npz_name: str) -> str:
     architecture = " -> ".join(map(str, model.layer_sizes)) + (
         f" units, {model.activation.name} hidden layers" if model.hidden_sizes else " units"
     )
+    encoded = base64.b64encode(weights_archive(model, scaler)).decode("ascii")
     return SCRIPT_TEMPLATE.format(
-        npz_name=npz_name,
         py_name=py_name,
         layers=layers,
         architecture=architecture,
         leaky_slope=LEAKY_SLOPE,
+        weights="\n".join(encoded[i : i + 76] for i in range(0, len(encoded), 76)),
     )
 
 
-def export_numpy(
-    model: MLP, scaler: Standardizer, folder: str | os.PathLike, name: str
-) -> tuple[Path, Path]:
-    """Write ``folder/name.npz`` (weights, activation, scaler) and ``folder/name.py``.
+def export_numpy(model: MLP, scaler: Standardizer, folder: str | os.PathLike, name: str) -> Path:
+    """Write the standalone script ``folder/name.py``, weights included; nothing else.
 
-    ``name`` may end in ``.py`` or ``.npz`` (dropped). Both files are written atomically, the
-    archive first. Returns ``(py_path, npz_path)``.
+    ``name`` may end in ``.py`` (dropped, then added back). The script is written atomically.
+    Returns its path.
     """
-    name = name.strip().removesuffix(".py").removesuffix(".npz")
+    name = name.strip().removesuffix(".py")
     if not name or name.startswith(".") or any(c in name for c in '/\\:*?"<>|'):
         raise ValueError(f"{name!r} cannot be a file name; use letters, digits, - and _")
     if scaler.mean.shape != (model.input_size,):
@@ -162,15 +191,6 @@ def export_numpy(
         )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    py_path, npz_path = folder / f"{name}.py", folder / f"{name}.npz"
-    arrays = {key: np.asarray(value, dtype=np.float64) for key, value in model.params.items()}
-    arrays.update(
-        n_layers=np.array(model.n_layers),
-        activation=np.array(model.activation.name),
-        mean=np.asarray(scaler.mean, dtype=np.float64),
-        scale=np.asarray(scaler.scale, dtype=np.float64),
-    )
-    write_atomic(npz_path, lambda handle: np.savez(handle, **arrays))
-    script = export_script(model, py_path.name, npz_path.name)
-    write_atomic(py_path, lambda handle: handle.write(script.encode("utf-8")))
-    return py_path, npz_path
+    py_path = folder / f"{name}.py"
+    script = export_script(model, scaler, py_path.name)
+    return write_atomic(py_path, lambda handle: handle.write(script.encode("utf-8")))

@@ -159,7 +159,8 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
     if name == "hidden_sizes":
         if not isinstance(value, list | tuple) or len(value) > 64:
             raise refuse("a list of layer sizes")
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        if not all(isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2**63
+                   for v in value):  # fmt: skip
             raise refuse("a list of whole numbers")
         return tuple(value)
     if isinstance(default, bool):
@@ -171,7 +172,7 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
             raise refuse("a name")
         return value
     if isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**63:
             raise refuse("a whole number")
         return value
     # floats; init_scale may also be None (its initialization's default)
@@ -179,7 +180,10 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise refuse("a number")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond any float
+        raise refuse("a finite number") from None
     if not math.isfinite(value):
         raise refuse("a finite number")
     return value

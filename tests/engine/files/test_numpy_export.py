@@ -1,5 +1,6 @@
 """Export to NumPy: the exported script, run in a fresh process, predicts exactly as the app does,
-for every activation, and needs nothing but NumPy and the standard library."""
+for every activation, needs nothing but NumPy and the standard library, and is the one file
+written: its weights are inside it."""
 
 import ast
 import runpy
@@ -9,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from engine import ACTIVATIONS, MLP, RunConfig, fit
+from engine import ACTIVATIONS, MLP, RunConfig, fit, load_model, save_model
 from engine.files.numpy_export import export_numpy
 
 
@@ -40,8 +41,9 @@ def run_script(py_path, *args):
 
 
 def test_script_in_a_fresh_process_predicts_like_the_app(tmp_path, model, digits, raw_test_images):
-    py_path, npz_path = export_numpy(model, digits.scaler, tmp_path / "out", "digits_net")
-    assert (py_path.name, npz_path.name) == ("digits_net.py", "digits_net.npz")
+    py_path = export_numpy(model, digits.scaler, tmp_path / "out", "digits_net")
+    assert py_path == tmp_path / "out" / "digits_net.py"
+    assert [p.name for p in py_path.parent.iterdir()] == ["digits_net.py"]  # the one file
     samples = tmp_path / "samples.npy"
     np.save(samples, raw_test_images)
 
@@ -57,7 +59,7 @@ def test_script_in_a_fresh_process_predicts_like_the_app(tmp_path, model, digits
 
 
 def test_flat_rows_and_a_single_image_work_too(tmp_path, model, digits, raw_test_images):
-    py_path, _ = export_numpy(model, digits.scaler, tmp_path, "m")
+    py_path = export_numpy(model, digits.scaler, tmp_path, "m")
     np.save(tmp_path / "one.npy", raw_test_images[5])
     np.save(tmp_path / "flat.npy", raw_test_images[:4].reshape(4, 64))
     assert run_script(py_path, tmp_path / "one.npy").stdout.split() == [
@@ -71,7 +73,7 @@ def test_flat_rows_and_a_single_image_work_too(tmp_path, model, digits, raw_test
 def test_every_activation_computes_bit_for_bit(tmp_path, digits, raw_test_images, activation):
     # he-scaled weights push the hidden units well into each activation's non-linear range
     model = MLP(64, (16, 8), 10, activation=activation, init="he", seed=3)
-    py_path, _ = export_numpy(model, digits.scaler, tmp_path, f"net_{activation}")
+    py_path = export_numpy(model, digits.scaler, tmp_path, f"net_{activation}")
     script = runpy.run_path(str(py_path))
     np.testing.assert_array_equal(
         script["predict_proba"](raw_test_images), model.predict_proba(digits.X_test)
@@ -81,14 +83,14 @@ def test_every_activation_computes_bit_for_bit(tmp_path, digits, raw_test_images
 
 def test_logistic_regression_exports(tmp_path, digits, raw_test_images):
     model = MLP(64, (), 10, init="normal", init_scale=0.5, seed=1)
-    py_path, _ = export_numpy(model, digits.scaler, tmp_path, "logreg.py")
+    py_path = export_numpy(model, digits.scaler, tmp_path, "logreg.py")
     assert "Y = softmax(X @ W1 + b1)" in py_path.read_text()
     script = runpy.run_path(str(py_path))
     np.testing.assert_array_equal(script["predict"](raw_test_images), model.predict(digits.X_test))
 
 
 def test_script_imports_only_numpy_and_the_standard_library(tmp_path, model, digits):
-    py_path, _ = export_numpy(model, digits.scaler, tmp_path, "m")
+    py_path = export_numpy(model, digits.scaler, tmp_path, "m")
     tree = ast.parse(py_path.read_text())
     imported = set()
     for node in ast.walk(tree):
@@ -105,7 +107,7 @@ def test_script_imports_only_numpy_and_the_standard_library(tmp_path, model, dig
 
 
 def test_without_arguments_the_script_prints_its_usage(tmp_path, model, digits):
-    py_path, _ = export_numpy(model, digits.scaler, tmp_path, "m")
+    py_path = export_numpy(model, digits.scaler, tmp_path, "m")
     result = run_script(py_path)
     assert result.returncode == 2
     assert "Usage: python 'm.py' samples.npy" in result.stdout
@@ -114,10 +116,32 @@ def test_without_arguments_the_script_prints_its_usage(tmp_path, model, digits):
 def test_export_overwrites_atomically_and_refuses_bad_names(tmp_path, model, digits):
     export_numpy(model, digits.scaler, tmp_path, "m")
     other = MLP(64, (3,), 10, seed=9)
-    py_path, npz_path = export_numpy(other, digits.scaler, tmp_path, "m")
-    with np.load(npz_path) as archive:
-        np.testing.assert_array_equal(archive["W1"], other.params["W1"])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz", "m.py"]  # no temp files
+    py_path = export_numpy(other, digits.scaler, tmp_path, "m")
+    script = runpy.run_path(str(py_path))
+    np.testing.assert_array_equal(script["WEIGHTS"][0][0], other.params["W1"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.py"]  # no temporary files
     for bad in ["", ".hidden", "a/b", "x:y"]:
         with pytest.raises(ValueError, match="cannot be a file name"):
             export_numpy(model, digits.scaler, tmp_path, bad)
+
+
+def test_exporting_next_to_a_saved_model_leaves_the_model_untouched(tmp_path, model, digits):
+    saved = save_model(tmp_path / "m.npz", model, scaler=digits.scaler)
+    before = saved.read_bytes()
+    py_path = export_numpy(MLP(64, (3,), 10, seed=9), digits.scaler, tmp_path, "m.py")
+    assert py_path == tmp_path / "m.py"
+    assert saved.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz", "m.py"]
+    np.testing.assert_array_equal(load_model(saved).params["W1"], model.params["W1"])
+
+
+def test_the_script_reads_no_file_but_its_input(tmp_path, model, digits, raw_test_images):
+    # moved alone to another folder, it still predicts: its weights travel inside it
+    py_path = export_numpy(model, digits.scaler, tmp_path / "export", "alone")
+    moved = tmp_path / "elsewhere" / "renamed.py"
+    moved.parent.mkdir()
+    py_path.rename(moved)
+    np.save(tmp_path / "images.npy", raw_test_images[:20])
+    result = run_script(moved, tmp_path / "images.npy")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(d) for d in model.predict(digits.X_test[:20])]
