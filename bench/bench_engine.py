@@ -8,8 +8,9 @@ is off during each timed call, as in ``timeit`` (no ``gc.collect()`` before it: 
 start every call with cold caches).
 
 The headline ratios (with targets) time what the lab's loop times: the training updates of one
-epoch (the lab's ``train()`` calls; ours: the ``engine.training.loop.make_stepper`` update loop that
-``run_training`` drives, called on the epoch's sample order). ``engine.fit`` is also timed,
+epoch (the lab's ``train()`` calls; ours: the stepper of the kernel ``engine.kernels``
+chooses, the update loop that ``run_training`` drives, called on the epoch's sample order).
+``engine.fit`` is also timed,
 labelled informational: one epoch as a user calls it, with the evaluations the app shows (train
 and test loss and accuracy before training and at the epoch's end, where it also computes the
 full-training-set gradient norm), the kernel set-up and the run's bookkeeping.
@@ -60,8 +61,9 @@ from threadpoolctl import threadpool_info, threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import engine  # noqa: E402
 from bench import lab_reference  # noqa: E402
-from engine.training.config import RunConfig  # noqa: E402
-from engine.training.loop import make_stepper  # noqa: E402
+from engine.core.optimizers import SGD  # noqa: E402
+from engine.kernels import choose_kernel  # noqa: E402
+from engine.training.loop import ReadableStepper  # noqa: E402
 
 LEARNING_RATE = 0.1
 BATCH = 32
@@ -136,16 +138,16 @@ def engine_model(hidden: tuple[int, ...], activation: str) -> engine.MLP:
     return engine.MLP(64, hidden, 10, activation=activation, seed=SEED)
 
 
-def engine_stepper(model: engine.MLP, data: Data, batch_size: int) -> Callable:
-    config = RunConfig(
-        hidden_sizes=model.hidden_sizes,
-        activation=model.activation.name,
-        learning_rate=LEARNING_RATE,
-        batch_size=batch_size,
-        epochs=1,
-        shuffle=batch_size > 1,
-    )
-    return make_stepper(model, data.X64, data.y, config, batch_size)
+def engine_stepper(
+    model: engine.MLP, data: Data, batch_size: int, readable: bool = False
+) -> Callable:
+    """The update loop ``run_training`` uses: the kernel the fast engine chooses, or with
+    ``readable`` the readable code (``MLP.loss_and_grad``)."""
+    optimizer = SGD(LEARNING_RATE)
+    kernel = None if readable else choose_kernel(model, "sgd", 0.0, batch_size)
+    if kernel is None:
+        return ReadableStepper(model, data.X64, data.y, optimizer, batch_size)
+    return kernel.build(model, data.X64, data.y, optimizer, batch_size)
 
 
 def sklearn_classifier(hidden: tuple[int, ...], activation: str, seed: int) -> MLPClassifier:
@@ -311,7 +313,7 @@ def weight_differences(data: Data) -> dict[str, float]:
     net = lab_net()
     initial = {"W1": net.W_h, "b1": net.b_h, "W2": net.W_o, "b2": net.b_o}
     models = {}
-    for path in ("fit", "make_stepper"):
+    for path in ("fit", "stepper", "readable"):
         model = engine_model((10,), "sigmoid")
         for key, value in initial.items():
             model.params[key][...] = value
@@ -326,7 +328,8 @@ def weight_differences(data: Data) -> dict[str, float]:
         batch_size=1,
         shuffle=False,
     )
-    engine_stepper(models["make_stepper"], data, 1)(np.arange(data.n))
+    engine_stepper(models["stepper"], data, 1)(np.arange(data.n))
+    engine_stepper(models["readable"], data, 1, readable=True)(np.arange(data.n))
     final = {"W1": net.W_h, "b1": net.b_h, "W2": net.W_o, "b2": net.b_o}
     return {
         path: max(float(np.max(np.abs(model.params[k] - final[k]))) for k in final)

@@ -71,22 +71,22 @@ def headless_run(config: RunConfig, data) -> float:
 
 
 def window_run(window, config: RunConfig, ticks: TickRecorder | None) -> float:
-    """One run through the window, from Train to ``training_finished``; with ``ticks``, the
+    """One run through the window, from Train to ``run_finished``; with ``ticks``, the
     5 ms probe timer fires meanwhile (its Python slot takes the GIL 200 times a second, so
     the timing runs go without it)."""
     window.form.set_config(config)
-    window.reset_model()
+    window.experiment.reset()
     loop = QEventLoop()
-    window.training_finished.connect(loop.quit)
+    window.controller.run_finished.connect(loop.quit)
     if ticks is not None:
         ticks.start()
     started = time.perf_counter()
-    window.start_training()
+    window.experiment.train()
     loop.exec()
     seconds = time.perf_counter() - started
     if ticks is not None:
         ticks.timer.stop()
-    window.training_finished.disconnect(loop.quit)
+    window.controller.run_finished.disconnect(loop.quit)
     return seconds
 
 
@@ -95,7 +95,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--epochs", type=int, default=15)
     args = parser.parse_args()
-    app = make_application([], "bench")
+    app = make_application("bench")
     from gui import MainWindow
 
     data = load_lab_split()

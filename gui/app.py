@@ -21,6 +21,26 @@ def _message_handler(kind: QtMsgType, context, message: str) -> None:
         print(message, file=sys.stderr)
 
 
+# What Qt's xcb platform (Linux, X11) needs beyond a minimal Debian or Ubuntu; without
+# libxcb-cursor0, Qt 6.5+ aborts at start.
+LINUX_LIBRARIES = (
+    "libgl1 libegl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libxcb-cursor0 "
+    "libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0 libxcb-render-util0 "
+    "libxcb-image0 libxcb-xkb1 libxcb-xinerama0"
+)
+
+
+def missing_linux_libraries() -> list[str]:
+    """The X11 libraries Qt needs that this Linux lacks (empty elsewhere, or offscreen)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return []
+    if not os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return []
+    from ctypes.util import find_library
+
+    return [name for name in ("xcb-cursor", "xkbcommon-x11") if find_library(name) is None]
+
+
 def make_application(version: str) -> QApplication:
     from gui.main_window import ICON_PATH
 
@@ -42,6 +62,14 @@ def run_app(*, self_test: bool = False, quit_after_startup: bool = False, versio
     exits with 0 (start-up benchmarks and smoke tests).
     """
     started = time.perf_counter()
+    missing = missing_linux_libraries()
+    if missing:
+        print(
+            f"Backprop Lab needs system libraries that are missing: {', '.join(missing)}.\n"
+            f"On Debian or Ubuntu: sudo apt-get install {LINUX_LIBRARIES}",
+            file=sys.stderr,
+        )
+        return 1
     if self_test and sys.platform.startswith("linux"):
         if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display: run offscreen

@@ -82,7 +82,7 @@ def check_drawing(window) -> str:
     label = window.findChild(QLabel, "predictionLabel")
     if canvas is None or label is None:
         raise SelfTestFailure("the draw canvas or the prediction label is missing")
-    window.tabs.setCurrentWidget(window.tabs.widget(1))
+    window.tabs.setCurrentWidget(window.draw_panel)
     QApplication.processEvents()
     canvas.clear()
     if label.text().strip():

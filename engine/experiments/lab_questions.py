@@ -51,13 +51,20 @@ class LabAnswers:
     def lines(self) -> list[str]:
         """The answers as sentences."""
         return [
-            f"NLL of test sample {self.sample_index} (a {self.sample_label}, predicted "
+            f"NLL of test sample {self.sample_index} ({_article(self.sample_label)} "
+            f"{self.sample_label}, predicted "
             f"{self.sample_prediction}, p = {self.sample_probability:.4f}): {self.nll_sample:.4f}",
             f"Average NLL over the test set: {self.test_nll:.4f}",
             f"Average NLL over the training set: {self.train_nll:.4f}; scikit-learn's log_loss "
             f"on the same predictions: {self.framework_train_nll:.4f} "
             + ("(they agree)" if self.agree else "(they differ!)"),
         ]
+
+
+def _article(number: int) -> str:
+    """'an' before a number read with a vowel sound (8, 11, 18, 80...), else 'a'."""
+    text = str(number)
+    return "an" if text.startswith("8") or text in ("11", "18") else "a"
 
 
 def lab_answers(model: MLP, data: DigitsSplit, sample: int = LAB_SAMPLE) -> LabAnswers:

@@ -3,17 +3,21 @@
 The drawing goes through exactly the data's preprocessing (``engine.data.drawing.digit_stages``,
 then the training split's scaler) and the session's model, with the current weights, during
 training too. A test sample can be loaded instead to see its label, prediction and loss.
+
+Layout, made for a laptop screen: the canvas on the left, as large a square as the height
+allows (up to half the width), with Clear and the test-sample loader under it; on the right the
+stages over the prediction (the big digit beside the probability bars).
 """
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -23,11 +27,14 @@ from engine import LAB_SAMPLE
 from engine.data.drawing import FRAME, digit_stages
 from gui.draw.canvas import RESOLUTION, DrawCanvas, SquareBox
 from gui.session import Session
-from gui.widgets.digit_widgets import DigitImageView, ProbabilityBars
+from gui.widgets.captions import Caption
+from gui.widgets.digit_widgets import DigitImageView, ImageRow
+from gui.widgets.probability_bars import ProbabilityBars
 
 DRAW_INTERVAL_MS = 33  # at most ~30 predictions per second while drawing
 MODEL_INTERVAL_MS = 100  # at most 10 refreshes per second from live training snapshots
 HINT = "Draw a digit in the box (left button).\nRight-click or Esc clears."
+DRAWING_TEXT = "Your drawing, as the network sees it:\nbitmap → normalised 32x32 → 8x8 counts."
 
 
 class DrawPanel(QWidget):
@@ -53,17 +60,25 @@ class DrawPanel(QWidget):
         self.clear_button.setObjectName("clearCanvasButton")
         self.clear_button.setToolTip("Erase the drawing (also right-click or Esc)")
         self.sample_spin = QSpinBox()
+        self.sample_spin.setObjectName("testSampleInput")
         self.sample_spin.setRange(0, len(session.data.y_test) - 1)
         self.sample_spin.setValue(LAB_SAMPLE)
-        self.sample_spin.setToolTip(f"Index into the {len(session.data.y_test)} test samples")
-        self.load_button = QPushButton("Load test sample")
-        self.load_button.setToolTip("Show this test sample with its true label and loss")
-        self.bitmap_view = DigitImageView("Bitmap (your drawing)", (0, 1))
-        self.frame_view = DigitImageView(
-            "Normalised 32x32 (NIST: 20x32 box, stroke width, slant)", (0, 1), grid_step=4
+        self.sample_spin.setToolTip(
+            f"Index into the {len(session.data.y_test)} test samples; Enter loads it"
         )
-        self.digit_view = DigitImageView(
-            "8x8 the network receives (ink per 4x4 block, 0-16)", show_values=True
+        self.load_button = QPushButton("Load")
+        self.load_button.setToolTip("Show this test sample with its true label and loss")
+        self.bitmap_view = DigitImageView("Your bitmap", (0, 1))
+        self.bitmap_view.setToolTip("What you drew, as a binary bitmap")
+        self.frame_view = DigitImageView("Normalised 32x32", (0, 1), grid_step=4)
+        self.frame_view.setToolTip(
+            "NIST's normalisation: the ink stretched into a 20x32 box, its stroke width and slant\n"
+            "corrected; the grid shows the 4x4 blocks that are counted"
+        )
+        self.digit_view = DigitImageView("8x8 input (0-16)", show_values=True)
+        self.digit_view.setToolTip(
+            "What the network receives: the number of inked pixels in each 4x4 block (0-16),\n"
+            "then standardised with the training set's scaler"
         )
         self.bars = ProbabilityBars()
         self.prediction_label = QLabel("")
@@ -75,8 +90,8 @@ class DrawPanel(QWidget):
         self.prediction_label.setFont(font)
         self.prediction_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.prediction_label.setMinimumWidth(90)
-        self.info_label = QLabel(HINT)
-        self.info_label.setWordWrap(True)
+        self.prediction_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.info_label = Caption(HINT)
         self._build_layout()
 
         # pyqtgraph's SignalProxy: at most one prediction per interval while drawing (the first
@@ -99,36 +114,48 @@ class DrawPanel(QWidget):
         self._show_empty()
 
     def _build_layout(self) -> None:
-        left = QVBoxLayout()
+        loader = QHBoxLayout()
+        loader.addWidget(self.clear_button)
+        loader.addStretch(1)
+        loader.addWidget(QLabel("Test sample"))
+        loader.addWidget(self.sample_spin)
+        loader.addWidget(self.load_button)
+        self.canvas_column = QWidget()
+        left = QVBoxLayout(self.canvas_column)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(SquareBox(self.canvas), 1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.clear_button)
-        buttons.addStretch(1)
-        buttons.addWidget(QLabel("Test sample"))
-        buttons.addWidget(self.sample_spin)
-        buttons.addWidget(self.load_button)
-        left.addLayout(buttons)
+        left.addLayout(loader)
 
-        stages = QGridLayout()
-        for column, view in enumerate((self.bitmap_view, self.frame_view, self.digit_view)):
-            view.setMinimumSize(150, 170)
-            view.setMaximumHeight(300)
-            stages.addWidget(view, 0, column)
-        prediction = QHBoxLayout()
-        caption = QVBoxLayout()
-        caption.addWidget(QLabel("Prediction"), 0, Qt.AlignmentFlag.AlignHCenter)
-        caption.addWidget(self.prediction_label, 1)
-        prediction.addLayout(caption)
-        prediction.addWidget(self.bars, 1)
+        for view in (self.bitmap_view, self.frame_view, self.digit_view):
+            view.setMinimumSize(110, 130)
+        self.stages = ImageRow([self.bitmap_view, self.frame_view, self.digit_view])
+        self.stages.setObjectName("drawStagesView")
+        prediction = QVBoxLayout()
+        prediction.addWidget(Caption("Prediction"), 0, Qt.AlignmentFlag.AlignHCenter)
+        prediction.addWidget(self.prediction_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        prediction.addStretch(1)
+        result = QHBoxLayout()
+        result.addLayout(prediction)
+        result.addWidget(self.bars, 1)
         right = QVBoxLayout()
-        self.bars.setMinimumHeight(220)
-        right.addLayout(stages)
+        right.addWidget(self.stages, 1)
         right.addWidget(self.info_label)
-        right.addLayout(prediction, 1)
+        right.addLayout(result, 1)
 
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 1)
+        layout.addWidget(self.canvas_column, 1)
         layout.addLayout(right, 1)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's naming)
+        """The canvas column as wide as the square canvas the height allows: the stages and
+        the prediction get the rest. Only its maximum width changes, so the window can still
+        shrink."""
+        margins = self.layout().contentsMargins()
+        loader_height = self.clear_button.sizeHint().height() + self.layout().spacing()
+        free_height = event.size().height() - margins.top() - margins.bottom() - loader_height
+        loader_width = self.canvas_column.minimumSizeHint().width()
+        self.canvas_column.setMaximumWidth(max(free_height, loader_width))
+        super().resizeEvent(event)
 
     # --- public ----------------------------------------------------------------------------
 
@@ -164,7 +191,7 @@ class DrawPanel(QWidget):
             verdict = "right" if predicted == true_label else "wrong"
             self.info_label.setText(
                 f"Test sample {self.source}: true label {true_label}, predicted {predicted} "
-                f"({verdict}), loss {loss:.3f}. Draw to go back to your own digit."
+                f"({verdict}), loss {loss:.3f}.\nDraw to go back to your own digit."
             )
         self.prediction_updated.emit()
 
@@ -173,9 +200,7 @@ class DrawPanel(QWidget):
     def _on_canvas_changed(self) -> None:
         if self.source != "drawing":
             self.source = "drawing"
-            self.info_label.setText(
-                "Your drawing, as the network sees it: bitmap -> normalised -> 8x8 counts."
-            )
+            self.info_label.setText(DRAWING_TEXT)
 
     def _on_cleared(self) -> None:
         self.source = None

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 N_CLASSES = 10
-CELL = 30  # pixels
+CELL = 26  # pixels
 
 
 def _blend(colour: tuple[int, int, int], strength: float) -> QColor:

@@ -1,12 +1,23 @@
 """One test sample in detail: the image, the model's probabilities, a saliency map and the three
-nearest training images."""
+nearest training images.
+
+A grid whose captions sit in rows of their own, never over an image::
+
+    Test sample 123            | Probabilities
+    [image]                    | [bars]
+    Saliency                   | Nearest training images
+    [saliency]                 | [n1] [n2] [n3]
+    True label 8, predicted 4 (wrong) / p(true), loss
+"""
 
 import numpy as np
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
 from engine import nearest_neighbors
 from gui.session import Session
-from gui.widgets.digit_widgets import DigitImageView, ProbabilityBars
+from gui.widgets.captions import Caption
+from gui.widgets.digit_widgets import DigitImageView, ImageRow
+from gui.widgets.probability_bars import ProbabilityBars
 
 N_NEIGHBOURS = 3
 SALIENCY_TIP = (
@@ -14,6 +25,8 @@ SALIENCY_TIP = (
     "Red: more ink there would raise the loss (push away from the true digit);\n"
     "blue: more ink there would lower it. Colours are scaled to the largest magnitude."
 )
+NEIGHBOUR_TIP = "one of the training images closest to this sample (Euclidean distance)"
+NO_SAMPLE = "Click a thumbnail to see it here\nwith the network's view of it."
 
 
 class ErrorDetail(QWidget):
@@ -21,40 +34,52 @@ class ErrorDetail(QWidget):
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("errorDetailView")
         self.session = session
         self.index: int | None = None
         self.neighbours = np.zeros(0, dtype=np.intp)
-        self.image_view = DigitImageView("Select a sample", show_values=False)
+        self.image_view = DigitImageView("Select a sample")
         self.image_view.setToolTip("The test image (raw 8x8 counts, 0-16)")
-        self.image_view.setMinimumSize(180, 200)
-        self.saliency_view = DigitImageView(
-            "Saliency d loss / d input (red: ink raises the loss)", diverging=True
-        )
+        self.saliency_view = DigitImageView("Saliency: d loss / d input", diverging=True)
+        self.saliency_view.setObjectName("saliencyView")
         self.saliency_view.setToolTip(SALIENCY_TIP)
-        self.saliency_view.setMinimumSize(180, 200)
-        self.info_label = QLabel("Click a thumbnail to see it here.")
-        self.info_label.setWordWrap(True)
+        for view in (self.image_view, self.saliency_view):
+            view.setMinimumSize(100, 110)
+        self.info_label = Caption(NO_SAMPLE)
+        self.bars_caption = Caption("The network's probabilities")
         self.bars = ProbabilityBars()
-        self.bars.setMinimumHeight(150)
+        self.neighbours_caption = Caption("Nearest training images")
         self.neighbour_views = []
         for _ in range(N_NEIGHBOURS):
-            view = DigitImageView("")
-            view.setToolTip("One of the training images closest to this sample (Euclidean)")
-            view.setMinimumSize(90, 110)
+            view = DigitImageView("", side=100)
+            view.setToolTip(NEIGHBOUR_TIP)
+            view.setMinimumSize(60, 80)
             self.neighbour_views.append(view)
+        self._build_layout()
 
-        images = QGridLayout()
-        images.addWidget(self.image_view, 0, 0)
-        images.addWidget(self.saliency_view, 0, 1)
-        neighbours = QGridLayout()
-        neighbours.addWidget(QLabel("Nearest training images"), 0, 0, 1, N_NEIGHBOURS)
-        for k, view in enumerate(self.neighbour_views):
-            neighbours.addWidget(view, 1, k)
-        layout = QVBoxLayout(self)
-        layout.addLayout(images, 3)
-        layout.addWidget(self.info_label)
-        layout.addWidget(self.bars, 2)
-        layout.addLayout(neighbours, 2)
+    def _build_layout(self) -> None:
+        neighbours = ImageRow(self.neighbour_views)
+        right_top, right_bottom = QWidget(), QWidget()
+        top = QGridLayout(right_top)
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.bars_caption, 0, 0)
+        top.addWidget(self.bars, 1, 0)
+        bottom = QGridLayout(right_bottom)
+        bottom.setContentsMargins(0, 0, 0, 0)
+        bottom.addWidget(self.neighbours_caption, 0, 0)
+        bottom.addWidget(neighbours, 1, 0)
+        bottom.setRowStretch(2, 1)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(4, 4, 4, 4)
+        grid.addWidget(self.image_view, 0, 0)
+        grid.addWidget(right_top, 0, 1)
+        grid.addWidget(self.saliency_view, 1, 0)
+        grid.addWidget(right_bottom, 1, 1)
+        grid.addWidget(self.info_label, 2, 0, 1, 2)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
+        grid.setRowStretch(0, 1)
+        grid.setRowStretch(1, 1)
 
     def show_sample(self, index: int) -> None:
         """Show test sample ``index`` with the session's current model."""
@@ -70,12 +95,13 @@ class ErrorDetail(QWidget):
         self.bars.set_probabilities(probabilities, label)
         verdict = "right" if predicted == label else "wrong"
         self.info_label.setText(
-            f"True label {label}, predicted {predicted} ({verdict}), "
+            f"True label {label}, predicted {predicted} ({verdict})\n"
             f"p(true) = {probabilities[label]:.3f}, loss = {loss:.3f}"
         )
         self.neighbours = nearest_neighbors(data.X_train, x, N_NEIGHBOURS)
         for view, j in zip(self.neighbour_views, self.neighbours, strict=True):
-            view.set_title(f"train {j}: label {data.y_train[j]}")
+            view.set_title(f"label {data.y_train[j]}")
+            view.setToolTip(f"Training image {j}, label {data.y_train[j]}: {NEIGHBOUR_TIP}")
             view.set_image(data.scaler.inverse_transform(data.X_train[j]).reshape(8, 8))
 
     def refresh(self) -> None:

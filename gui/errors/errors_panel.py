@@ -11,12 +11,12 @@ from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
-    QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QSplitter,
+    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -27,11 +27,13 @@ from gui.errors.confusion_view import ConfusionMatrixView
 from gui.errors.error_detail import ErrorDetail
 from gui.errors.guess_game import GuessGame
 from gui.session import Session
+from gui.widgets.captions import Caption
 from gui.widgets.digit_widgets import digit_pixmap
 from gui.widgets.refresh_when_shown import RefreshWhenShown
 
 THUMBNAIL = 56  # pixels
 WRONG_TEXT = QColor(190, 30, 30)
+MATRIX_CAPTION = "Confusion matrix, test set\nrows: true, columns: predicted"
 
 
 class ErrorsPanel(RefreshWhenShown, QWidget):
@@ -57,8 +59,7 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
         self.confusion = ConfusionMatrixView()
         self.misclassified_check = QCheckBox("Misclassified only")
         self.misclassified_check.setToolTip("Hide the test samples the network gets right")
-        self.filter_label = QLabel("")
-        self.filter_label.setWordWrap(True)
+        self.filter_label = Caption("\n")
         self.show_all_button = QPushButton("Show all")
         self.show_all_button.setToolTip("Forget the confusion-matrix cell and list every sample")
         self.refresh_button = QPushButton("Refresh")
@@ -68,11 +69,13 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
         self.browser.setToolTip("Test samples by loss, highest first: true -> predicted, loss")
         self.browser.setViewMode(QListView.ViewMode.IconMode)
         self.browser.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
-        self.browser.setGridSize(QSize(THUMBNAIL + 30, THUMBNAIL + 42))
+        self.browser.setGridSize(QSize(THUMBNAIL + 24, THUMBNAIL + 40))
         self.browser.setResizeMode(QListView.ResizeMode.Adjust)
         self.browser.setMovement(QListView.Movement.Static)
         self.browser.setUniformItemSizes(True)
-        self.browser.setMinimumWidth(3 * (THUMBNAIL + 30) + 30)
+        scroll_bar = self.browser.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.browser.setMinimumWidth(2 * (THUMBNAIL + 24) + scroll_bar + 8)
+        self.browser.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.detail = ErrorDetail(session)
         self.game = GuessGame(session)
         self._build_layout()
@@ -89,27 +92,36 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
 
     def _build_layout(self) -> None:
         matrix_column = QVBoxLayout()
-        matrix_column.addWidget(
-            QLabel("Confusion matrix, test set\nrows: true digit, columns: predicted")
-        )
+        matrix_column.setContentsMargins(0, 0, 0, 0)
+        matrix_column.addWidget(Caption(MATRIX_CAPTION))
         matrix_column.addWidget(self.confusion)
         matrix_column.addWidget(self.misclassified_check)
-        matrix_column.addWidget(self.filter_label)
+        matrix_column.addStretch(1)
+        browser_column = QVBoxLayout()
+        browser_column.setContentsMargins(0, 0, 0, 0)
+        browser_column.addWidget(self.filter_label)
+        browser_column.addWidget(self.browser, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.show_all_button)
         buttons.addWidget(self.refresh_button)
-        matrix_column.addLayout(buttons)
-        matrix_column.addStretch(1)
-        left = QWidget()
-        left.setLayout(matrix_column)
+        browser_column.addLayout(buttons)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.browser)
+        splitter.setChildrenCollapsible(False)
+        for column in (matrix_column, browser_column):
+            holder = QWidget()
+            holder.setLayout(column)
+            splitter.addWidget(holder)
         splitter.addWidget(self.detail)
-        splitter.setStretchFactor(1, 2)
-        splitter.setStretchFactor(2, 2)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(2, 3)
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(6, 6, 6, 6)
+        page_layout.addWidget(splitter)
         self.tabs = QTabWidget()
-        self.tabs.addTab(splitter, "Worst errors")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(page, "Worst errors")
         self.tabs.addTab(self.game, "Would you have done better?")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -153,13 +165,15 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
             true_label, predicted = self.cell
             shown = shown[(y[shown] == true_label) & (self.predictions[shown] == predicted)]
             self.filter_label.setText(
-                f"Cell true {true_label}, predicted {predicted}: {len(shown)} samples"
+                f"True {true_label}, predicted {predicted}:\n{len(shown)} samples by loss"
             )
         elif self.misclassified_check.isChecked():
             shown = shown[y[shown] != self.predictions[shown]]
-            self.filter_label.setText(f"{len(shown)} misclassified of {len(y)} test samples")
+            self.filter_label.setText(
+                f"{len(shown)} misclassified of {len(y)},\nhighest loss first"
+            )
         else:
-            self.filter_label.setText(f"All {len(y)} test samples, highest loss first")
+            self.filter_label.setText(f"All {len(y)} test samples,\nhighest loss first")
         self.misclassified_check.setEnabled(self.cell is None)
         self.show_all_button.setEnabled(self.cell is not None)
         self.browser.clear()

@@ -79,14 +79,16 @@ class FrameworkView(QWidget):
         self.status_label = QLabel()
         self.status_label.setObjectName("frameworkStatus")
         self.status_label.setWordWrap(True)
-        key = (
-            f"{swatch(BLUE)} Backprop Lab {swatch(ORANGE)} scikit-learn; "
-            "dots: mean batch loss in the epoch, dashed: train-set loss after it"
+        self.legend = QLabel(
+            f"{swatch(BLUE)} Backprop Lab &nbsp; {swatch(ORANGE)} scikit-learn &nbsp;·&nbsp; "
+            "dots: the mean batch loss during the epoch &nbsp;·&nbsp; dashed: the train-set "
+            "loss after it"
         )
+        self.legend.setObjectName("frameworkLegend")
+        self.legend.setWordWrap(True)
         self.plot = LivePlot(
-            f"Training loss per epoch<br><small>{key}</small>", "loss (nats)",
-            object_name="frameworkLossPlot",
-        )  # fmt: skip
+            "Training loss per epoch", "loss (nats)", object_name="frameworkLossPlot"
+        )
         self.engine_batch = self._curve("Backprop Lab: mean batch loss in the epoch", BLUE)
         self.framework_batch = self._curve("scikit-learn: loss_ (mean batch loss)", ORANGE)
         self.engine_full = self._curve("Backprop Lab: train-set loss after it", BLUE, dash=True)
@@ -119,7 +121,8 @@ class FrameworkView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(200)
+        bar = scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(self.table.sizeHint().width() + bar + 4)  # the bar beside it
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.plot)
         splitter.addWidget(scroll)
@@ -131,6 +134,7 @@ class FrameworkView(QWidget):
         buttons.addWidget(self.status_label, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
+        layout.addWidget(self.legend)
         layout.addWidget(splitter, 1)
         self.run_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)

@@ -60,7 +60,7 @@ class RunsPanel(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(NUMBER, 36)
-        self.table.setColumnWidth(NAME, 320)
+        self.table.setColumnWidth(NAME, 210)
         self.table.verticalHeader().setDefaultSectionSize(
             self.table.fontMetrics().height() + 6
         )  # compact rows: more runs in view

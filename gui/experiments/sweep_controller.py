@@ -67,10 +67,11 @@ def sweep_work(data: DigitsSplit, configs: list[RunConfig], control: TrainingCon
 
 
 class SweepController(QObject):
-    """Signals: ``running_changed(bool)``; ``finished(SweepResult)`` once the sweep's thread is
-    done."""
+    """Signals: ``running_changed(bool)``; ``progress_shown`` after each batch is drawn;
+    ``finished(SweepResult)`` once the sweep's thread is done."""
 
     running_changed = Signal(bool)
+    progress_shown = Signal()
     finished = Signal(object)
 
     def __init__(
@@ -157,6 +158,7 @@ class SweepController(QObject):
         at = f", epoch {min(epoch, epochs)}/{epochs}" if epoch and row.status == "running" else ""
         label = result.sweepable.label.lower()
         self.panel.show_progress(f"Run {index + 1}/{total}: {label} {row.label}{at}", done, total)
+        self.progress_shown.emit()
 
     def _on_finished(self, outcome) -> None:
         self._job = self._control = None

@@ -29,9 +29,7 @@ MAX_TICKS = 12  # more values than this get the axis's own ticks
 
 
 def _result_plot(title: str, y_label: str, name: str) -> LivePlot:
-    # The series are named in the title, not in a legend drawn over the data.
-    key = f"{swatch(LIVE_COLOUR, TRAIN_STYLE)} train set {swatch(LIVE_COLOUR, TEST_STYLE)} test set"
-    plot = LivePlot(f"{title} &nbsp; {key}", y_label, x_label="value", object_name=name)
+    plot = LivePlot(title, y_label, x_label="value", object_name=name)
     plot.setMinimumHeight(160)
     plot.getPlotItem().getViewBox().setDefaultPadding(0.08)  # room for the end values' ticks
     return plot
@@ -112,9 +110,19 @@ class SweepPanel(QWidget):
         column.setLayout(left)
         column.setMinimumWidth(180)
         column.setMaximumWidth(300)
-        plots = QHBoxLayout()
-        plots.addWidget(self.accuracy_plot)
-        plots.addWidget(self.loss_plot)
+        legend = QLabel(
+            f"{swatch(LIVE_COLOUR, TRAIN_STYLE)} train set &nbsp; "
+            f"{swatch(LIVE_COLOUR, TEST_STYLE)} test set &nbsp;·&nbsp; the final figures of "
+            "each run, against the value swept"
+        )  # outside the plots: a legend never covers data
+        legend.setObjectName("sweepLegend")
+        legend.setWordWrap(True)
+        pair = QHBoxLayout()
+        pair.addWidget(self.accuracy_plot)
+        pair.addWidget(self.loss_plot)
+        plots = QVBoxLayout()
+        plots.addWidget(legend)
+        plots.addLayout(pair, 1)
         row = QHBoxLayout(self)
         row.addWidget(column)
         row.addLayout(plots, 1)

@@ -145,11 +145,8 @@ class TrainingController(QObject):
         n_train = len(session.data.y_train)
         self._per_epoch = updates_per_epoch(n_train, min(config.batch_size, n_train))
         self._total = self._per_epoch * config.epochs
-        name = config.summary()
-        if previous is not None and previous.number is not None:
-            name += f" (continued from run {previous.number})"
         run = Run.create(
-            config, None, History(), scaler=session.data.scaler, name=name,
+            config, None, History(), scaler=session.data.scaler,
             continued_from=previous.number if previous else None,
         )  # fmt: skip
         self._run, self._waiting = run, None

@@ -160,7 +160,7 @@ class GradientNormPlot(LivePlot):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             "Gradient norm (full training set)",
-            "norm of the mean gradient",
+            "‖mean gradient‖",
             log_y=True,
             object_name="gradientNormPlot",
             parent=parent,

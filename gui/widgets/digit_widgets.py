@@ -1,4 +1,4 @@
-"""Small views shared by the draw and worst-errors panels: digit images and probability bars.
+"""Digit images, as the draw and worst-errors panels show them (and as thumbnails).
 
 Digit images are row-major ``(rows, cols)`` arrays shown dark-on-white like the lab's
 ``plt.imshow(..., cmap="gray_r")``: 0 is white and ``levels[1]`` (16 for the 8x8 counts) black.
@@ -7,17 +7,14 @@ Every view creates its graphics items once and then only calls ``setImage``/``se
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
-N_CLASSES = 10
+from gui.widgets.captions import Caption
+
 GRAY_R = np.repeat(np.linspace(255, 0, 256).astype(np.uint8)[:, None], 3, axis=1)
 DIVERGING = pg.ColorMap([0.0, 0.5, 1.0], [(33, 102, 172), (247, 247, 247), (178, 24, 43)])
-BAR_NEUTRAL = (150, 160, 175)
-BAR_PREDICTED = (40, 110, 200)
-BAR_RIGHT = (40, 160, 80)
-BAR_WRONG = (210, 60, 50)
 
 
 def digit_pixmap(image: np.ndarray, size: int, vmax: float = 16.0) -> QPixmap:
@@ -34,6 +31,9 @@ def digit_pixmap(image: np.ndarray, size: int, vmax: float = 16.0) -> QPixmap:
 class DigitImageView(QWidget):
     """A titled image with a locked aspect ratio, optionally with each cell's value written on it.
 
+    The title is a one-line ``Caption`` in its own row above the image: in a tight layout it is
+    elided, never drawn over the image; the image shrinks instead (down to ``MINIMUM_SIDE``).
+
     Parameters
     ----------
     title : caption above the image.
@@ -41,7 +41,10 @@ class DigitImageView(QWidget):
     show_values : write the value in every cell (meant for the 8x8 grid).
     grid_step : draw a grid line every ``grid_step`` pixels (4 shows the 4x4 blocks of a 32x32).
     diverging : blue-white-red colours for signed data; ``set_image`` then centres the levels.
+    side : the image's preferred side in pixels (the size hint; layouts may give more or less).
     """
+
+    MINIMUM_SIDE = 64
 
     def __init__(
         self,
@@ -51,9 +54,11 @@ class DigitImageView(QWidget):
         show_values: bool = False,
         grid_step: int | None = None,
         diverging: bool = False,
+        side: int = 160,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._side = side
         self._levels = levels
         self._diverging = diverging
         self._show_values = show_values
@@ -62,11 +67,11 @@ class DigitImageView(QWidget):
         self._texts: list[pg.TextItem] = []
         self._shown_values: np.ndarray | None = None
 
-        self.title = QLabel(title)
+        self.title = Caption(title)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.title.setWordWrap(True)
         self.graphics = pg.GraphicsView(background="w")
         self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.graphics.setMinimumSize(self.MINIMUM_SIDE, self.MINIMUM_SIDE)
         self.view = pg.ViewBox(
             lockAspect=True, invertY=True, enableMouse=False, defaultPadding=0.02
         )
@@ -86,6 +91,9 @@ class DigitImageView(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.title)
         layout.addWidget(self.graphics, 1)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's naming)
+        return QSize(self._side, self._side + self.title.sizeHint().height() + 2)
 
     def set_title(self, text: str) -> None:
         self.title.setText(text)
@@ -143,57 +151,25 @@ class DigitImageView(QWidget):
         self._shown_values = values
 
 
-class ProbabilityBars(pg.PlotWidget):
-    """Ten bars, one per digit, of the model's probabilities (0..1).
+class ImageRow(QWidget):
+    """Square digit views side by side, never taller than their images need.
 
-    The predicted digit is blue; when the true label is known, it is green, and a wrong
-    prediction red.
+    Each time the row is resized it caps its own height at one view's width plus the captions,
+    so a layout gives the spare height to its other widgets instead of white space between a
+    caption and its image. Only the maximum height changes: a window can always shrink.
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
-        self.setMenuEnabled(False)
-        self.setMouseEnabled(x=False, y=False)
-        self.hideButtons()
-        self.setXRange(-0.6, N_CLASSES - 0.4, padding=0)
-        self.setYRange(0, 1.15, padding=0)
-        self.setLabel("bottom", "digit")
-        self.setLabel("left", "probability")
-        self.getAxis("bottom").setTicks([[(d, str(d)) for d in range(N_CLASSES)]])
-        self.getAxis("left").setTicks([[(v, f"{v:g}") for v in (0, 0.25, 0.5, 0.75, 1)]])
-        self.setToolTip("The network's softmax output: the probability of each digit")
-        self.bars = pg.BarGraphItem(
-            x=np.arange(N_CLASSES), height=np.zeros(N_CLASSES), width=0.7, pen=None,
-            brushes=[BAR_NEUTRAL] * N_CLASSES,
-        )  # fmt: skip
-        self.addItem(self.bars)
-        self.texts = []
-        for d in range(N_CLASSES):
-            text = pg.TextItem("", anchor=(0.5, 1.0), color=(60, 60, 60))
-            text.setPos(d, 0)
-            self.addItem(text)
-            self.texts.append(text)
-        self.probabilities = np.zeros(N_CLASSES)
+    def __init__(self, views: list[DigitImageView], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.views = list(views)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for view in self.views:
+            layout.addWidget(view)
 
-    def set_probabilities(self, probabilities: np.ndarray, true_label: int | None = None) -> None:
-        """Show ``probabilities`` (10,); colours mark the predicted and the true digit."""
-        p = np.asarray(probabilities, dtype=np.float64)
-        self.probabilities = p
-        predicted = int(np.argmax(p))
-        brushes = [BAR_NEUTRAL] * N_CLASSES
-        if true_label is None:
-            brushes[predicted] = BAR_PREDICTED
-        else:
-            brushes[predicted] = BAR_WRONG
-            brushes[int(true_label)] = BAR_RIGHT
-        self.bars.setOpts(height=p, brushes=brushes)
-        for d, text in enumerate(self.texts):
-            text.setText(f"{100 * p[d]:.0f}%" if p[d] >= 0.05 else "")
-            text.setPos(d, p[d])
-
-    def clear_probabilities(self) -> None:
-        """No prediction: all bars at zero."""
-        self.probabilities = np.zeros(N_CLASSES)
-        self.bars.setOpts(height=self.probabilities, brushes=[BAR_NEUTRAL] * N_CLASSES)
-        for text in self.texts:
-            text.setText("")
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's naming)
+        count = len(self.views)
+        side = (event.size().width() - self.layout().spacing() * (count - 1)) // count
+        caption = max(view.title.sizeHint().height() for view in self.views)
+        self.setMaximumHeight(max(side + caption + 4, self.minimumSizeHint().height()))
+        super().resizeEvent(event)

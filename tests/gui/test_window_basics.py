@@ -1,4 +1,4 @@
-from PySide6.QtWidgets import QComboBox, QLineEdit, QProgressBar, QPushButton, QSpinBox
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QProgressBar, QPushButton
 
 
 def test_window_builds_with_contract_names(make_window, qtbot):
@@ -6,14 +6,17 @@ def test_window_builds_with_contract_names(make_window, qtbot):
     window.show()
     qtbot.waitExposed(window)
     assert window.windowTitle() == "Backprop Lab"
-    for name in ("trainButton", "pauseButton", "stopButton", "resetButton"):
+    buttons = ("trainButton", "trainFromScratchButton", "pauseButton", "stepButton", "stopButton",
+               "resetButton")  # fmt: skip
+    for name in buttons:
         assert window.findChild(QPushButton, name) is not None, name
     assert window.findChild(QProgressBar, "progressBar") is not None
     assert window.findChild(QLineEdit, "hiddenLayersInput") is not None
     for name in ("activationInput", "initInput", "optimizerInput"):
         assert window.findChild(QComboBox, name) is not None, name
-    for name in ("batchSizeInput", "epochsInput", "seedInput"):
-        assert window.findChild(QSpinBox, name) is not None, name
+    for name in ("batchSizeInput", "epochsInput", "seedInput", "learningRateInput"):
+        assert window.findChild(QAbstractSpinBox, name) is not None, name
+    assert window.findChild(QComboBox, "speedInput") is not None
     assert window.findChild(QPushButton, "trainButton").isEnabled()
 
 

@@ -178,7 +178,9 @@ def test_divergence_keeps_the_last_sound_evaluation_and_training_on_works(digits
     kept = end.weights_from_update
     assert kept > 0
     sound = [e for e in history.evaluations if e.update == kept][0]
-    assert np.isfinite(sound.train_loss) and sound.train_loss <= 10 * history.evaluations[0].train_loss
+    assert (
+        np.isfinite(sound.train_loss) and sound.train_loss <= 10 * history.evaluations[0].train_loss
+    )
     assert model.loss(digits.X_train, digits.y_train) == pytest.approx(sound.train_loss)
     assert max(np.abs(p).max() for p in model.params.values()) < 1e3
     gentler = config.with_changes(learning_rate=0.045, epochs=1)

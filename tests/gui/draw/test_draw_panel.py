@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QSpinBox, QWidget
 
 from engine import fit
 from engine.data.drawing import bitmap_to_digit
@@ -25,7 +25,7 @@ def trained_model(digits):
 @pytest.fixture
 def session(digits, trained_model):
     session = Session(digits)
-    session.set_model(trained_model.copy())
+    session.replace_model(trained_model.copy())
     return session
 
 
@@ -68,6 +68,35 @@ def test_canvas_is_square_and_filled(panel, qtbot):
         assert canvas.parentWidget().width() == canvas.width() or (
             canvas.parentWidget().height() == canvas.height()
         )
+
+
+def in_panel(panel, widget) -> QRect:
+    return QRect(widget.mapTo(panel, QPoint(0, 0)), widget.size())
+
+
+@pytest.mark.parametrize("size", [(1000, 500), (920, 440), (1580, 830)])
+def test_canvas_takes_the_height_and_the_stages_sit_over_the_prediction(panel, qtbot, size):
+    """Canvas | stages over prediction: the canvas as tall as the panel allows (less the row of
+    Clear and the test-sample loader under it), the rest beside it, nothing overlapping."""
+    canvas, label, clear = widgets(panel)
+    stages = panel.findChild(QWidget, "drawStagesView")
+    bars = panel.findChild(QWidget, "probabilityBars")
+    loader = panel.findChild(QSpinBox, "testSampleInput")
+    panel.resize(*size)
+    below = clear.sizeHint().height() + 40  # the Clear row under it, margins and spacing
+    qtbot.waitUntil(lambda: canvas.height() >= size[1] - below, timeout=2000)
+    assert canvas.width() == canvas.height() <= size[0] // 2
+    rects = {name: in_panel(panel, w) for name, w in [("canvas", canvas), ("stages", stages),
+             ("label", label), ("bars", bars), ("clear", clear), ("loader", loader)]}  # fmt: skip
+    assert rects["stages"].left() > rects["canvas"].right()
+    assert rects["label"].top() > rects["stages"].bottom()
+    assert rects["bars"].top() > rects["stages"].bottom()
+    assert rects["clear"].top() > rects["canvas"].bottom()
+    assert rects["loader"].top() > rects["canvas"].bottom()
+    for name, rect in rects.items():
+        assert panel.rect().contains(rect), name
+        others = [r for other, r in rects.items() if other != name]
+        assert not any(rect.intersects(r) for r in others), name
 
 
 def test_drawing_feeds_the_model_exactly_the_training_representation(panel, session):
@@ -123,16 +152,20 @@ def test_prediction_follows_live_weight_updates(panel, session, qtbot, digits):
     before = panel.probabilities.copy()
     for value in session.model.params.values():
         value *= 0.1  # a snapshot arriving during training: weights change in place
-    session.model_changed.emit()
+    session.weights_changed.emit()
     expected = session.model.predict_proba(panel.model_input)
     qtbot.waitUntil(lambda: np.allclose(panel.probabilities, expected), timeout=2000)
     assert not np.allclose(before, expected)
 
 
-def test_load_test_sample_shows_label_prediction_and_loss(panel, session):
+def test_load_test_sample_shows_label_prediction_and_loss(panel, session, qtbot):
     _, label, _ = widgets(panel)
-    panel.sample_spin.setValue(42)
-    panel.load_button.click()
+    spin = panel.findChild(QSpinBox, "testSampleInput")
+    assert spin is not None
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin, "42")
+    with qtbot.waitSignal(panel.prediction_updated, timeout=2000):
+        qtbot.keyClick(spin, Qt.Key.Key_Return)
     data, model = session.data, session.model
     expected = model.predict_proba(data.X_test[42])
     np.testing.assert_allclose(panel.probabilities, expected)

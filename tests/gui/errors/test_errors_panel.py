@@ -1,13 +1,15 @@
 """The worst-errors browser, its detail view and the confusion matrix."""
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QListWidget, QTableWidget
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtWidgets import QLabel, QListWidget, QTableWidget, QWidget
 
-from engine import RunEnded, confusion_matrix, fit, nearest_neighbors, worst_predictions
+from engine import confusion_matrix, fit, nearest_neighbors, worst_predictions
 from gui.errors.errors_panel import ErrorsPanel
 from gui.session import Session
+from gui.widgets.captions import Caption
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def trained_model(digits):
 @pytest.fixture
 def session(digits, trained_model):
     session = Session(digits)
-    session.set_model(trained_model.copy())
+    session.replace_model(trained_model.copy())
     return session
 
 
@@ -33,6 +35,10 @@ def panel(qtbot, session):
     panel.show()
     qtbot.waitExposed(panel)
     return panel
+
+
+def in_panel(panel, widget) -> QRect:
+    return QRect(widget.mapTo(panel, QPoint(0, 0)), widget.size())
 
 
 def shown_losses(browser: QListWidget) -> list[float]:
@@ -107,10 +113,10 @@ def test_selecting_a_sample_shows_probabilities_saliency_and_neighbours(panel, s
 def test_refreshed_when_a_run_ends_and_when_the_model_is_replaced(panel, session, digits):
     before = panel.browser_indices()
     fit(session.model, digits.X_train, digits.y_train, epochs=2, learning_rate=0.1, batch_size=4)
-    session.model_changed.emit()  # a live snapshot: only marked stale
+    session.weights_changed.emit()  # a live snapshot: only marked stale
     assert panel.stale
     assert panel.browser_indices() == before
-    session.finish_run(RunEnded("completed", "", 2, 100, 0.1))
+    session.end_run(None)
     assert not panel.stale
     assert panel.browser_indices() == expected_order(session)
     assert panel.browser_indices() != before
@@ -118,9 +124,44 @@ def test_refreshed_when_a_run_ends_and_when_the_model_is_replaced(panel, session
     replacement = session.model.copy()
     for value in replacement.params.values():
         value *= 0.5
-    session.set_model(replacement)
+    session.replace_model(replacement)
     assert panel.browser_indices() == expected_order(session)
     predictions = replacement.predict(digits.X_test)
     np.testing.assert_array_equal(
         panel.confusion.matrix, confusion_matrix(digits.y_test, predictions)
     )
+
+
+@pytest.mark.parametrize("size", [(940, 430), (1010, 480), (1580, 800)])
+def test_detail_captions_sit_in_rows_of_their_own(panel, qtbot, size):
+    """No caption is drawn over an image, at the sizes the tab gets on laptop and full-HD
+    screens, and every named view is inside the panel."""
+    panel.resize(*size)
+    panel.browser.setCurrentRow(0)
+    detail = panel.findChild(QWidget, "errorDetailView")
+    saliency = panel.findChild(QWidget, "saliencyView")
+    assert detail is not None and saliency is not None
+    qtbot.waitUntil(lambda: detail.isVisible() and detail.width() > 300, timeout=2000)
+    captions = [w for w in detail.findChildren(Caption) if w.isVisible()]
+    images = [w for w in detail.findChildren(pg.GraphicsView) if w.isVisible()]
+    assert len(captions) >= 6 and len(images) == 6  # 3 titles, 3 neighbours' + 3 others
+    for caption in captions:
+        for image in images:
+            assert not in_panel(panel, caption).intersects(in_panel(panel, image)), caption.text()
+    for name in ("worstErrorsView", "confusionMatrixView", "errorDetailView", "saliencyView"):
+        widget = panel.findChild(QWidget, name)
+        assert panel.rect().contains(in_panel(panel, widget)), name
+
+
+def test_a_caption_too_long_for_its_room_is_elided_with_the_whole_text_as_tooltip(qtbot):
+    caption = Caption("True label 5, predicted 9 (wrong)\np(true) = 0.001, loss = 6.640")
+    qtbot.addWidget(caption)
+    caption.resize(400, caption.sizeHint().height())
+    caption.show()
+    qtbot.waitExposed(caption)
+    assert QLabel.text(caption) == caption.text()  # all of it is drawn
+    caption.resize(90, caption.sizeHint().height())
+    shown = QLabel.text(caption)
+    assert shown != caption.text() and "…" in shown and shown.count("\n") == 1
+    assert caption.toolTip() == caption.text()
+    assert caption.minimumSizeHint().height() == 2 * caption.fontMetrics().lineSpacing()

@@ -24,7 +24,7 @@ def trained(make_window, qtbot):
     window = make_window()
     window.show()
     window.form.set_config(RunConfig(batch_size=32, epochs=2))
-    with qtbot.waitSignal(window.training_finished, timeout=RUN_TIMEOUT):
+    with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT):
         qtbot.mouseClick(window.controls.train_button, Qt.MouseButton.LeftButton)
     window.file_actions.show_error = pytest.fail  # no export here may fail
     return window
@@ -37,14 +37,21 @@ def read_csv(path) -> list[dict[str, str]]:
         return list(reader)
 
 
-def test_history_csv_has_a_row_per_update_and_evaluation(trained, tmp_path):
+def export(window, qtbot, path):
+    with qtbot.waitSignal(window.file_actions.export_finished, timeout=RUN_TIMEOUT) as blocker:
+        window.file_actions.export_history_to(path)  # in a background job
+    assert blocker.args[0] == path
+    return path
+
+
+def test_history_csv_has_a_row_per_update_and_evaluation(trained, qtbot, tmp_path):
     history = trained.session.history
-    rows = read_csv(trained.file_actions.export_history_to(tmp_path / "history.csv"))
+    rows = read_csv(export(trained, qtbot, tmp_path / "history.csv"))
     updates = [r for r in rows if r["kind"] == "update"]
     evaluations = [r for r in rows if r["kind"] == "evaluation"]
     ends = [r for r in rows if r["kind"] == "end"]
     assert len(rows) == len(updates) + len(evaluations) + len(ends)
-    assert [float(r["batch_loss"]) for r in updates] == history.update_losses  # full precision
+    assert [float(r["batch_loss"]) for r in updates] == history.update_losses.tolist()
     assert [int(r["update"]) for r in updates] == list(range(1, 97))
     assert len(evaluations) == len(history.evaluations)
     last = evaluations[-1]
@@ -52,7 +59,7 @@ def test_history_csv_has_a_row_per_update_and_evaluation(trained, tmp_path):
     assert (last["epoch"], last["end_of_epoch"]) == ("2", "1") and float(last["grad_norm"]) > 0
     assert evaluations[0]["grad_norm"] == ""  # the initial evaluation has none
     assert len(ends) == 1 and ends[0]["status"] == "completed" and ends[0]["update"] == "96"
-    assert {r["run"] for r in rows} == {"current run"}
+    assert {r["run"] for r in rows} == {"current run 1"}
 
 
 def test_several_named_histories_in_one_csv(lab_data, tmp_path):
@@ -75,7 +82,7 @@ def test_several_named_histories_in_one_csv(lab_data, tmp_path):
     for name, history in histories:
         mine = [r for r in rows if r["run"] == name]
         assert sum(r["kind"] == "update" for r in mine) == len(history.update_losses) == 16
-        assert sum(r["kind"] == "evaluation" for r in mine) == len(history.evaluations)
+        assert sum(r["kind"] == "evaluation" for r in mine) == history.n_evaluations
 
 
 @pytest.mark.parametrize("which", ["All Training plots", "Loss"])
@@ -125,8 +132,8 @@ def test_the_plot_menu_exports_the_chosen_plot_as_svg(trained, tmp_path, monkeyp
 
 def test_numpy_export_predicts_like_the_app_in_a_fresh_process(trained, tmp_path):
     data, model = trained.session.data, trained.session.model
-    py_path, npz_path = trained.file_actions.export_numpy_to(tmp_path / "export" / "digits.py")
-    assert py_path.is_file() and npz_path.is_file()
+    py_path = trained.file_actions.export_numpy_to(tmp_path / "export" / "digits.py")
+    assert py_path.is_file() and list(py_path.parent.iterdir()) == [py_path]
     raw = data.scaler.inverse_transform(data.X_test).reshape(-1, 8, 8)
     np.save(tmp_path / "images.npy", raw)
     result = subprocess.run(

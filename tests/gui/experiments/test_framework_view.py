@@ -13,7 +13,7 @@ SHORT = RunConfig(hidden_sizes=(16,), activation="relu", init="glorot", batch_si
 
 def train(window, qtbot, config: RunConfig) -> None:
     window.form.set_config(config)
-    with qtbot.waitSignal(window.training_finished, timeout=RUN_TIMEOUT):
+    with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT):
         qtbot.mouseClick(window.controls.train_button, Qt.MouseButton.LeftButton)
 
 
@@ -52,9 +52,8 @@ def test_check_runs_in_a_worker_and_shows_both_sides(window, qtbot):
     np.testing.assert_allclose(y, check.column("loss"))
     assert len(view.framework_full.getOriginalDataset()[1]) == 3
     assert len(view.engine_full.getOriginalDataset()[1]) == 3
-    legend = [label.text for _, label in view.plot.legend.items]
-    assert any("Backprop Lab" in t and "mean batch loss" in t for t in legend)
-    assert any("scikit-learn" in t and "loss_" in t for t in legend)
+    legend = view.legend.text()  # beside the plot, never over the curves
+    assert "Backprop Lab" in legend and "scikit-learn" in legend and "mean batch loss" in legend
 
     shown = figures(view)
     final = window.session.history.final
@@ -72,7 +71,7 @@ def test_check_runs_in_a_worker_and_shows_both_sides(window, qtbot):
 
 def test_leaky_relu_is_refused_before_starting(window, qtbot):
     window.form.set_config(SHORT.with_changes(activation="leaky_relu"))
-    window.reset_model()
+    window.experiment.reset()
     with qtbot.assertNotEmitted(window.framework_view.check_finished, wait=100):
         qtbot.mouseClick(window.framework_view.run_button, Qt.MouseButton.LeftButton)
     view = window.framework_view
@@ -83,7 +82,7 @@ def test_leaky_relu_is_refused_before_starting(window, qtbot):
 
 def test_stop_ends_the_check_between_epochs(window, qtbot):
     window.form.set_config(RunConfig(hidden_sizes=(64, 64), batch_size=1, epochs=500))
-    window.reset_model()
+    window.experiment.reset()
     view = window.framework_view
     assert view.start()
     qtbot.waitUntil(lambda: len(view.epochs) >= 1, timeout=RUN_TIMEOUT)
@@ -97,12 +96,11 @@ def test_stop_ends_the_check_between_epochs(window, qtbot):
 
 def test_closing_the_window_stops_a_running_check(window, qtbot):
     window.form.set_config(RunConfig(hidden_sizes=(64, 64), batch_size=1, epochs=500))
-    window.reset_model()
+    window.experiment.reset()
     view = window.framework_view
     assert view.start()
-    thread = view.check_thread
     window.close()
-    assert not thread.isRunning()
+    assert not view.is_running
 
 
 def test_figures_before_any_run_are_dashes():

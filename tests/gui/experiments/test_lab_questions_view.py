@@ -24,7 +24,7 @@ def window(make_window, qtbot):
     window = make_window()
     window.show()
     window.form.set_config(CONFIG)
-    with qtbot.waitSignal(window.training_finished, timeout=RUN_TIMEOUT):
+    with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT):
         qtbot.mouseClick(window.controls.train_button, Qt.MouseButton.LeftButton)
     return window
 
@@ -68,7 +68,7 @@ def test_answers_follow_runs_and_opened_models(window, qtbot, tmp_path):
     trained = view.answers
     path = window.file_actions.save_model_to(tmp_path / "model.npz")
 
-    window.reset_model()  # visible: answered again at once, for the fresh network
+    window.experiment.reset()  # visible: answered again at once, for the fresh network
     fresh = view.answers
     assert fresh.test_nll > trained.test_nll and view.verdict[0] == "too early to tell"
 
@@ -76,8 +76,8 @@ def test_answers_follow_runs_and_opened_models(window, qtbot, tmp_path):
     assert view.answers == trained
 
     window.form.set_config(CONFIG.with_changes(epochs=1))
-    with qtbot.waitSignal(window.training_finished, timeout=RUN_TIMEOUT):
-        window.start_training()
+    with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT):
+        window.experiment.train()
     assert view.answers != trained and "after 5 epoch(s)" in view.subject_label.text()
 
 
@@ -86,7 +86,7 @@ def test_a_hidden_view_waits_until_it_is_shown(window):
     show_tab(window, view)
     answered = view.answers
     window.tabs.setCurrentIndex(0)
-    window.reset_model()
+    window.experiment.reset()
     assert view.stale and view.answers is answered
     show_tab(window, view)
     assert not view.stale and view.answers != answered

@@ -1,4 +1,5 @@
-"""Runs through the window: to the end, paused, stopped, restarted, diverged, closed mid-run."""
+"""Runs through the window: to the end, paused, stepped, stopped, continued or from scratch,
+diverged, closed mid-run (and stored as stopped)."""
 
 import os
 import subprocess
@@ -6,71 +7,124 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from engine import RunConfig
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 RUN_TIMEOUT = 60_000  # ms; a run here takes well under a second to a few seconds
-# One sample at a time through two hidden layers takes the engine's generic (slower) path, about
+# One sample at a time through two hidden layers with momentum takes the fused kernel, about
 # half a second per epoch: long enough to pause, stop or close it mid-run.
-SLOW = RunConfig(hidden_sizes=(64, 64), init="glorot", epochs=40)
+SLOW = RunConfig(hidden_sizes=(64, 64), init="glorot", epochs=40, momentum=0.5)
 
 
-def train(window, qtbot, config: RunConfig):
+def train(window, qtbot, config: RunConfig, button: str = "train_button"):
     window.form.set_config(config)
-    with qtbot.waitSignal(window.training_finished, timeout=RUN_TIMEOUT) as blocker:
-        qtbot.mouseClick(window.controls.train_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(getattr(window.controls, button), Qt.MouseButton.LeftButton)
     return blocker.args[0]
 
 
 def start(window, qtbot, config: RunConfig = SLOW):
     window.form.set_config(config)
-    qtbot.mouseClick(window.controls.train_button, Qt.MouseButton.LeftButton)
-    assert window.is_training
-    qtbot.waitUntil(lambda: window.trace.n_updates > 0, timeout=RUN_TIMEOUT)
+    with qtbot.waitSignal(window.controller.progress, timeout=RUN_TIMEOUT):
+        qtbot.mouseClick(window.controls.train_button, Qt.MouseButton.LeftButton)
+    assert window.controller.is_running
 
 
-def test_run_to_the_end_plots_every_record(make_window, qtbot):
+def test_run_to_the_end_plots_every_record_and_stores_the_run(make_window, qtbot):
     window = make_window()
-    end = train(window, qtbot, RunConfig(epochs=3))
-    assert end.status == "completed"
+    run = train(window, qtbot, RunConfig(epochs=3))
+    history = run.history
+    assert history.end.status == "completed" and history.n_updates == 3 * 1527
+    assert (
+        run.trained_by == "one_sample"
+        and "one-sample kernel" in window.statusBar().currentMessage()
+    )
     bar = window.controls.progress_bar
     assert bar.value() == bar.maximum() > 1
     assert "%" in bar.text() and "%%" not in bar.text()  # the final figures, in percent
-    counts = window.last_run_counts
-    assert counts["updates"] == end.updates == 3 * 1527
-    plot = window.training_view.loss_plot
-    x, y = plot.raw.getOriginalDataset()
-    assert len(x) == len(y) == counts["updates"] == window.trace.n_updates
-    assert len(plot.smooth.getOriginalDataset()[0]) == counts["updates"]
-    assert len(plot.train.getOriginalDataset()[0]) == counts["evaluations"]
-    accuracy = window.training_view.accuracy_plot.test.getOriginalDataset()[1]
-    assert len(accuracy) == counts["evaluations"] == len(window.session.history.evaluations)
+    view = window.training_view
+    x, y = view.loss_plot.train.getOriginalDataset()
+    assert len(x) == history.n_evaluations == 1 + 3 * 11  # every 152 updates, each epoch's end
+    accuracy = view.accuracy_plot.test.getOriginalDataset()[1]
     assert accuracy[-1] > 90
-    norms = window.training_view.gradient_plot.norm.getOriginalDataset()[1]
+    band_x, band_mean = view.loss_plot.smooth.getOriginalDataset()
+    assert 3 * 10 <= len(band_x) <= 3 * 11 and band_x[-1] <= 3.0  # bins of a tenth of an epoch
+    np.testing.assert_allclose(band_mean.mean(), history.update_losses.mean(), rtol=0.05)
+    norms = view.gradient_plot.norm.getOriginalDataset()[1]
     assert len(norms) == 3 and np.all(norms > 0)
-    assert 1 <= counts["batches"] < counts["updates"] / 64  # throttled, not one per chunk
-    assert not window.is_training and window.controls.train_button.isEnabled()
+    assert not window.controller.is_running and window.controls.train_button.isEnabled()
     assert "Completed" in window.statusBar().currentMessage()
+    [stored] = window.library.model.runs  # the run's own record, stored as it is
+    assert (
+        stored is run
+        and run.number == 1
+        and (window.library.store.folder / f"{run.id}.npz").exists()
+    )
+
+
+def test_train_continues_and_says_so_train_from_scratch_starts_over(make_window, qtbot):
+    window = make_window()
+    window.show()
+    first = train(window, qtbot, RunConfig(epochs=1, batch_size=32))
+    assert window.controls.train_button.text() == "Continue training"
+    assert "run 1" in window.controls.continue_label.text()
+    weights = window.current_model().params["W1"].copy()
+    second = train(window, qtbot, RunConfig(epochs=1, batch_size=32, learning_rate=0.05))
+    assert second.continued_from == first.number == 1
+    assert window.session.lineage == [first, second]
+    x = window.training_view.loss_plot.train.getOriginalDataset()[0]
+    assert x[-1] == 2.0  # drawn after the first run
+    third = train(window, qtbot, RunConfig(epochs=1, batch_size=32), "scratch_button")
+    assert third.continued_from is None and window.session.lineage == [third]
+    # a fresh network with run 1's settings: run 1 again, to the bit
+    np.testing.assert_array_equal(window.current_model().params["W1"], weights)
+    assert [r.number for r in window.library.model.runs] == [1, 2, 3]
+    table = window.library.model
+    assert table.data(table.index(1, 2)) == "run 1"  # the "From" column
 
 
 def test_pause_and_resume(make_window, qtbot):
     window = make_window()
     start(window, qtbot, SLOW.with_changes(epochs=2))
-    qtbot.mouseClick(window.controls.pause_button, Qt.MouseButton.LeftButton)
-    assert window.controls.pause_button.text() == "Resume"
-    qtbot.waitUntil(lambda: "Paused" in window.statusBar().currentMessage(), timeout=5000)
-    updates = window.trace.n_updates
-    with qtbot.assertNotEmitted(window._worker.progress, wait=300):
-        pass
-    assert window.trace.n_updates == updates
-    with qtbot.waitSignal(window.training_finished, timeout=RUN_TIMEOUT) as blocker:
+    with qtbot.waitSignal(window.controller.progress, timeout=RUN_TIMEOUT) as blocker:
         qtbot.mouseClick(window.controls.pause_button, Qt.MouseButton.LeftButton)
-    assert blocker.args[0].status == "completed"
-    assert window.trace.n_updates == 2 * 1527
+    assert window.controls.pause_button.text() == "Resume"
+    while blocker.args[0].paused is None:  # the batch flushed when the loop started waiting
+        with qtbot.waitSignal(window.controller.progress, timeout=RUN_TIMEOUT) as blocker:
+            pass
+    run = window.controller.current_run
+    updates = run.history.n_updates
+    assert "Paused" in window.statusBar().currentMessage()
+    with qtbot.assertNotEmitted(window.controller.progress, wait=300):
+        pass
+    assert run.history.n_updates == updates
+    with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(window.controls.pause_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0].status == "completed" and run.history.n_updates == 2 * 1527
+
+
+def test_step_from_idle_does_one_update_then_waits(make_window, qtbot):
+    window = make_window()
+    window.form.set_config(RunConfig(epochs=1, learning_rate=0.1))
+    before = window.current_model().copy()
+    with qtbot.waitSignal(window.controller.step_done, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(window.controls.step_button, Qt.MouseButton.LeftButton)
+    step = blocker.args[0]
+    assert window.controller.is_paused and window.controller.current_run.history.n_updates == 1
+    [sample] = step.indices
+    data = window.session.data
+    grads = before.grad_loss(data.X_train[sample].astype(np.float64), int(data.y_train[sample]))
+    for key, value in window.current_model().params.items():
+        np.testing.assert_allclose(value, before.params[key] - 0.1 * grads[key], atol=1e-15)
+    nxt = window.controller.next_indices
+    with qtbot.waitSignal(window.controller.step_done, timeout=RUN_TIMEOUT) as blocker:
+        window.experiment.step()
+    np.testing.assert_array_equal(blocker.args[0].indices, nxt)
+    with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT):
+        window.controller.stop()
 
 
 def test_stop_mid_run_then_train_again(make_window, qtbot):
@@ -79,50 +133,50 @@ def test_stop_mid_run_then_train_again(make_window, qtbot):
     window.activateWindow()
     qtbot.waitActive(window)  # window shortcuts (Esc) need the active window
     start(window, qtbot)
-    with qtbot.waitSignal(window.training_finished, timeout=RUN_TIMEOUT) as blocker:
+    with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT) as blocker:
         qtbot.keyClick(window, Qt.Key.Key_Escape)
-    end = blocker.args[0]
-    assert end.status == "stopped"
-    assert window.trace.n_updates == end.updates < 40 * 1527
-    stopped_at = window.trace.update_x.values[-1]
-    end = train(window, qtbot, SLOW.with_changes(epochs=1))
-    assert end.status == "completed"
-    # The second run continued from the weights and is drawn after the first.
-    assert window.trace.update_x.values[-1] > stopped_at
-    assert window.trace.n_updates == blocker.args[0].updates + 1527
+    stopped = blocker.args[0]
+    assert stopped.status == "stopped" and stopped.history.n_updates < 40 * 1527
+    x_end = window.training_view.loss_plot.getPlotItem().getViewBox().viewRange()[0][1]
+    assert x_end < 5  # the axis fits what ran, not the 40 epochs planned
+    again = train(window, qtbot, SLOW.with_changes(epochs=1))
+    assert again.status == "completed" and again.continued_from == stopped.number
 
 
 def test_start_and_stop_many_times(make_window, qtbot):
     window = make_window()
     for _ in range(8):
         start(window, qtbot)
-        with qtbot.waitSignal(window.training_finished, timeout=RUN_TIMEOUT) as blocker:
-            window.stop_training()
+        with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT) as blocker:
+            window.controller.stop()
         assert blocker.args[0].status == "stopped"
-    assert not window.is_training
+    assert not window.controller.is_running
 
 
-def test_closing_mid_run_stops_the_thread(make_window, qtbot):
+def test_closing_mid_run_stores_it_as_stopped(make_window, qtbot):
     window = make_window()
     window.show()
     start(window, qtbot)
-    thread = window.training_thread
+    run = window.controller.current_run
     window.close()
-    assert shiboken6.isValid(thread) and not thread.isRunning()
-    assert not window.is_training or not thread.isRunning()
+    assert not window.controller.is_running and run.status == "stopped"
+    assert run in window.library.model.runs and run.number is not None
 
 
-def test_diverging_run_keeps_finite_weights_and_explains(make_window, qtbot):
+def test_diverging_run_keeps_usable_weights_and_explains(make_window, qtbot):
     window = make_window()
     window.show()
-    diverging = RunConfig(activation="identity", learning_rate=50.0, batch_size=1, epochs=3)
-    end = train(window, qtbot, diverging)
-    assert end.status == "diverged"
-    assert all(np.isfinite(p).all() for p in window.session.model.params.values())
+    diverging = RunConfig(activation="identity", init="glorot", learning_rate=0.45,
+                          batch_size=4, epochs=20)  # fmt: skip
+    run = train(window, qtbot, diverging)
+    assert run.status == "diverged"
+    assert all(np.isfinite(p).all() for p in window.current_model().params.values())
     notice = window.findChild(QLabel, "noticeLabel")
-    assert notice.isVisible() and "diverged" in notice.text()
-    assert "diverged" in window.statusBar().currentMessage()
-    assert np.isfinite(window.trace.update_loss.values).all()
+    assert notice.isVisible() and notice.text().startswith("<b>Training diverged</b> at epoch")
+    assert "diverged diverged" not in notice.text().lower()
+    assert window.training_view.loss_plot.diverged_line.isVisible()
+    top = window.training_view.loss_plot.getPlotItem().getViewBox().viewRange()[1][1]
+    assert top <= 3 * run.history.column("train_loss")[0]  # the explosion is cut off
 
 
 CLOSE_MID_RUN = """
@@ -131,9 +185,9 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from gui.app import make_application
 from gui import MainWindow
-from engine import RunConfig
+from engine import RunConfig, RunStore
 
-app = make_application([], "test")
+app = make_application("test")
 folder = Path(tempfile.mkdtemp())
 window = MainWindow(settings=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat),
                     runs_folder=folder / "runs")
@@ -146,10 +200,12 @@ def close_once():
         closed.append(time.perf_counter())
         window.close()  # the last window: the application quits
 
-window.progress_drawn.connect(close_once)
-window.start_training()
+window.controller.progress.connect(close_once)
+window.experiment.train()
 code = app.exec()
-print(f"exit after close: {time.perf_counter() - closed[0]:.3f} s, thread {window.training_thread}")
+runs, _ = RunStore(folder / "runs").load_all()
+print(f"exit after close: {time.perf_counter() - closed[0]:.3f} s, running "
+      f"{window.controller.is_running}, stored {[r.status for r in runs]}")
 sys.exit(code)
 """
 
@@ -162,6 +218,4 @@ def test_closing_mid_run_exits_the_process_cleanly_and_quickly(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # no Qt warning
-    seconds = float(result.stdout.split("exit after close: ")[1].split(" s")[0])
-    assert seconds < 2.0
-    assert "thread None" in result.stdout
+    assert "running False, stored ['stopped']" in result.stdout
