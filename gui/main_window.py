@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QScrollArea, QTa
 
 from engine import MLP
 from gui import settings as stored
+from gui.backprop.backprop_view import BackpropView
+from gui.backprop.layer_health_view import LayerHealthView
 from gui.draw.draw_panel import DrawPanel
 from gui.errors.errors_panel import ErrorsPanel
 from gui.experiments.file_actions import FileActions
@@ -38,6 +40,9 @@ def scrollable(widget: QWidget) -> QScrollArea:
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    # room for the vertical scroll bar beside the content, never over it
+    bar = scroll.verticalScrollBar().sizeHint().width()
+    scroll.setMinimumWidth(widget.minimumSizeHint().width() + bar)
     return scroll
 
 
@@ -68,8 +73,11 @@ class MainWindow(QMainWindow):
         stored.restore_window(self.settings, self)
         self.controller.reset(config)
         self.library.load()
-        if problems:
-            self.say(f"{len(problems)} stored setting(s) could not be read: {problems[0]}")
+        self.startup_problems = problems + ([self.session.data.note] if self.session.data.note
+                                            else [])  # fmt: skip
+        if self.startup_problems:
+            self.say(f"{len(problems)} stored setting(s) could not be read: {problems[0]}"
+                     if problems else self.session.data.note)  # fmt: skip
         elif not self.library.problems:
             self.say("Ready: pick a lab experiment or set the network, then Train")
 
@@ -110,10 +118,16 @@ class MainWindow(QMainWindow):
         self.sweep_panel = SweepPanel()
         self.framework_view = FrameworkView(session)
         self.lab_questions_view = LabQuestionsView(session)
+        self.backprop_view = BackpropView(
+            session, self.controller, drawing=lambda: self.draw_panel.model_input
+        )
+        self.layer_health_view = LayerHealthView(session, self.controller)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         for widget, title in (
             (self.training_view, "Training"),
+            (self.backprop_view, "Backprop"),
+            (self.layer_health_view, "Layers"),
             (self.draw_panel, "Draw"),
             (self.errors_panel, "Worst errors"),
             (self.sweep_panel, "Sweep"),
@@ -195,6 +209,7 @@ class MainWindow(QMainWindow):
         self.controller.shutdown()  # a run under way ends as "stopped", and is stored
         self.sweeps.stop(wait=True)
         self.framework_view.stop(wait=True)
+        self.backprop_view.stop(wait=True)
         config = self.form.config()
         if config is not None:
             stored.save_config(self.settings, config)

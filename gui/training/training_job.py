@@ -80,6 +80,11 @@ class TrainingWork:
         self._updates_seen = 0
         self._started = self._last_report = 0.0
 
+    def _each_update_shown(self) -> bool:
+        """Slow enough for one batch per update: a step, or at most one update a frame."""
+        speed = self.control.speed
+        return self.control.paused or (speed is not None and speed <= 1.0 / EMIT_INTERVAL)
+
     def _ends_before_next_frame(self) -> bool:
         """True when, at the pace so far, the run ends (and its final batch is drawn) sooner
         than the next frame would be due: a short run then costs one frame, not two."""
@@ -110,6 +115,9 @@ class TrainingWork:
             buffer.append(record)
             if isinstance(record, UpdateLosses):
                 self._updates_seen += len(record.losses)
+                if record.indices is not None and self._each_update_shown():
+                    flush()  # a slow single update is a batch of its own: the Backprop tab shows it
+                    continue
             elif isinstance(record, Paused):
                 flush(record)  # the screen shows where the loop waits
                 continue
