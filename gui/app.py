@@ -87,6 +87,12 @@ def run_app(*, self_test: bool = False, quit_after_startup: bool = False, versio
         QTimer.singleShot(0, app.quit)
         app.exec()
         seconds = time.perf_counter() - started
-        print(f"startup ok: window shown with data ready in {seconds:.2f} s", file=sys.stderr)
+        listed, unread = len(window.library.model.runs), len(window.library.problems)
+        print(
+            f"startup ok: window shown with data ready in {seconds:.2f} s; {listed} stored "
+            f"runs listed, {unread} could not be read; "
+            f"{len(window.startup_problems)} settings or data problems",
+            file=sys.stderr,
+        )
         return 0  # without close(): a smoke run leaves the user's saved settings alone
     return app.exec()

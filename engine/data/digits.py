@@ -62,6 +62,7 @@ class DigitsSplit:
     X_test: np.ndarray
     y_test: np.ndarray
     scaler: Standardizer
+    note: str = ""  # why the cached copy was not used, when it was not
 
     @property
     def n_features(self) -> int:
@@ -111,11 +112,47 @@ def write_cache(path: Path = CACHE_PATH) -> None:
     )
 
 
+N_SAMPLES = 1797  # in load_digits()
+CACHE_MEMBERS = {  # name: (dtype, shape)
+    "pixels": (np.uint8, (N_SAMPLES, N_FEATURES)),
+    "target": (np.uint8, (N_SAMPLES,)),
+    "train_idx": (np.int16, (1527,)),
+    "test_idx": (np.int16, (270,)),
+}
+
+
+def read_cache(path: Path = CACHE_PATH) -> DigitsSplit:
+    """The split from the cached copy, every member checked (dtype, shape, values) through the
+    engine's checked reader; ``ValueError`` saying what is wrong otherwise."""
+    from engine.files.npz_reader import ArrayRule, NpzError, read_npz
+
+    rules = {name: ArrayRule(kinds=np.dtype(dtype).kind, shape=shape)
+             for name, (dtype, shape) in CACHE_MEMBERS.items()}  # fmt: skip
+    try:
+        arrays = read_npz(path, rules)
+    except (NpzError, OSError) as error:
+        raise ValueError(f"the cached digits are unreadable ({error})") from None
+    if set(arrays) != set(CACHE_MEMBERS):
+        raise ValueError(f"the cached digits lack {sorted(set(CACHE_MEMBERS) - set(arrays))}")
+    pixels, target = arrays["pixels"], arrays["target"]
+    train_idx, test_idx = arrays["train_idx"], arrays["test_idx"]
+    indices = np.concatenate([train_idx, test_idx])
+    if pixels.max() > 16 or target.max() >= N_CLASSES:
+        raise ValueError("the cached digits hold values out of range")
+    if indices.min() < 0 or len(np.unique(indices)) != N_SAMPLES:
+        raise ValueError("the cached split's indices are not a split of the digits")
+    raw = pixels.astype(np.float32)
+    return split_from_raw(raw, target.astype(np.int32), train_idx, test_idx)
+
+
 def load_lab_split(use_cache: bool = True) -> DigitsSplit:
-    """The lab's split; from the cached copy when available (fast), else via scikit-learn."""
+    """The lab's split; from the cached copy when it is there and sound (fast), else computed
+    by scikit-learn, with ``note`` saying why."""
+    note = ""
     if use_cache and CACHE_PATH.is_file():
-        with np.load(CACHE_PATH, allow_pickle=False) as cache:
-            raw = cache["pixels"].astype(np.float32)
-            target = cache["target"].astype(np.int32)
-            return split_from_raw(raw, target, cache["train_idx"], cache["test_idx"])
-    return split_from_raw(*split_indices_with_sklearn())
+        try:
+            return read_cache(CACHE_PATH)
+        except ValueError as error:
+            note = f"{error}; the digits were loaded through scikit-learn instead"
+    split = split_from_raw(*split_indices_with_sklearn())
+    return DigitsSplit(split.X_train, split.y_train, split.X_test, split.y_test, split.scaler, note)

@@ -67,7 +67,6 @@ class History:
         self._losses = GrowingArray(np.float32)
         self._evaluations = GrowingArray(np.float64, width=len(EVALUATION_COLUMNS))
         self._layers: GrowingArray | None = None  # (evaluation, layer, LAYER_COLUMNS)
-        self._materialised: list[Evaluation] = []
 
     def __repr__(self) -> str:
         status = self.end.status if self.end else "running"
@@ -154,15 +153,15 @@ class History:
 
     @property
     def evaluations(self) -> list[Evaluation]:
-        """Every evaluation as a record (built on demand; for a few figures, use ``column``)."""
-        for index in range(len(self._materialised), self.n_evaluations):
-            self._materialised.append(self.evaluation(index))
-        return list(self._materialised)
+        """Every evaluation as a record, built now and kept by nobody (a long run has tens of
+        thousands: for a few figures, use ``column``)."""
+        return [self.evaluation(index) for index in range(self.n_evaluations)]
 
     @property
     def epochs(self) -> list[Evaluation]:
-        """The evaluation at the end of every completed epoch."""
-        return [e for e in self.evaluations if e.end_of_epoch]
+        """The evaluation at the end of every completed epoch (built now, as ``evaluations``)."""
+        ends = np.flatnonzero(self._evaluations.values[:, EVALUATION_COLUMNS.index("end_of_epoch")])
+        return [self.evaluation(int(index)) for index in ends]
 
     @property
     def final(self) -> Evaluation | None:

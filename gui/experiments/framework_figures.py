@@ -50,7 +50,7 @@ def figure_columns(
     """The ``ROWS`` figures of the engine's run and of scikit-learn's, as text."""
     end, last = history.end, check.final if check else None
     engine = _column(
-        len(history.epochs),
+        history.epochs_completed,
         history.final,
         float(engine_curve[-1]) if len(engine_curve) else None,
         end.elapsed if end else None,
