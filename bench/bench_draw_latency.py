@@ -33,7 +33,7 @@ def trained_session():
     session = Session()
     fit(session.model, session.data.X_train, session.data.y_train,
         epochs=10, learning_rate=0.1, batch_size=4)  # fmt: skip
-    session.model_changed.emit()
+    session.weights_changed.emit()
     return session
 
 

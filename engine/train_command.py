@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train a NumPy MLP on the lab's 8x8 digits split and print its progress.",
     )
     for h in HYPERPARAMETERS.values():
-        if h.kind == "bool":  # --no-shuffle: the flag turns the default off
+        if h.kind == "bool":  # --no-shuffle turns shuffling off, --augment turns augmenting on
             parser.add_argument(h.flag, dest=h.name, action="store_true", help=h.help)
         else:
             metavar = "{" + ",".join(h.choices) + "}" if h.choices else h.name.upper()
@@ -84,7 +84,8 @@ def config_from_args(args: argparse.Namespace) -> tuple[RunConfig, dict[str, str
     for h in HYPERPARAMETERS.values():
         value = getattr(args, h.name)
         if h.kind == "bool":
-            config = h.apply(config, not value)  # --no-shuffle given: shuffle off
+            if value:  # the flag was given
+                config = h.apply(config, h.flag_value)
         elif value is not None and h.name != "momentum":
             config = h.apply(config, value)
     momentum = args.momentum

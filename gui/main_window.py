@@ -16,6 +16,8 @@ from gui import settings as stored
 from gui.backprop.backprop_view import BackpropView
 from gui.backprop.layer_health_view import LayerHealthView
 from gui.draw.draw_panel import DrawPanel
+from gui.draw.my_digits_keeper import MyDigitsKeeper, my_digits_path
+from gui.draw.my_digits_panel import MyDigitsPanel
 from gui.errors.errors_panel import ErrorsPanel
 from gui.experiments.file_actions import FileActions
 from gui.experiments.framework_view import FrameworkView
@@ -80,6 +82,7 @@ class MainWindow(QMainWindow):
                      if problems else self.session.data.note)  # fmt: skip
         elif not self.library.problems:
             self.say("Ready: pick a lab experiment or set the network, then Train")
+        self.my_digits.load()  # an unreadable file is reported in the status bar
 
     @property
     def form(self):
@@ -113,7 +116,9 @@ class MainWindow(QMainWindow):
     def _build_tabs(self) -> None:
         session = self.session
         self.training_view = TrainingView(session, self.controller)
-        self.draw_panel = DrawPanel(session)
+        self.my_digits = MyDigitsKeeper(session, my_digits_path(self.library.store.folder), self)
+        self.draw_panel = DrawPanel(session, self.my_digits)
+        self.my_digits_panel = MyDigitsPanel(session, self.my_digits, self.settings)
         self.errors_panel = ErrorsPanel(session)
         self.sweep_panel = SweepPanel()
         self.framework_view = FrameworkView(session)
@@ -129,6 +134,7 @@ class MainWindow(QMainWindow):
             (self.backprop_view, "Backprop"),
             (self.layer_health_view, "Layers"),
             (self.draw_panel, "Draw"),
+            (self.my_digits_panel, "My digits"),
             (self.errors_panel, "Worst errors"),
             (self.sweep_panel, "Sweep"),
             (self.framework_view, "Framework check"),
@@ -172,6 +178,7 @@ class MainWindow(QMainWindow):
         self.library.problems_found.connect(self.say)
         self.file_actions.model_opened.connect(self.form.set_config)
         self.file_actions.message.connect(self.say)
+        self.my_digits.message.connect(self.say)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_scheme_changed)
 
     # --- for tests and scripts ---------------------------------------------------------------

@@ -9,6 +9,7 @@ never touches ``Session.model``: it trains its own copy and sends snapshots of t
 which ``set_weights`` copies in, in the GUI thread.
 """
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from engine import MLP, N_CLASSES, DigitsSplit, History, Run, RunConfig, load_lab_split
@@ -24,6 +25,7 @@ class Session(QObject):
     run_started(Run) : a run was appended to the lineage.
     run_finished(Run) : the last run of the lineage ended; its summary is up to date.
     settings_changed : the engine choice or the deliberate backprop bug changed.
+    my_digits_changed : the user's own labelled drawings changed (or whether they train).
     """
 
     weights_changed = Signal()
@@ -31,6 +33,7 @@ class Session(QObject):
     run_started = Signal(object)
     run_finished = Signal(object)
     settings_changed = Signal()
+    my_digits_changed = Signal()
 
     def __init__(self, data: DigitsSplit | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -40,6 +43,10 @@ class Session(QObject):
         self.lineage: list[Run] = []
         self.engine = "fast"  # "fast": kernels allowed; "readable": MLP's own code only
         self.bug: str | None = None  # a deliberate mistake in the backward pass, or None
+        # the user's own labelled drawings: their 8x8 digits (raw counts 0..16) and labels
+        self.my_digits = np.empty((0, 8, 8))
+        self.my_labels = np.empty(0, dtype=np.intp)
+        self.train_on_my_digits = False  # then they are no longer a fair test
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -81,6 +88,21 @@ class Session(QObject):
 
     def end_run(self, run: Run) -> None:
         self.run_finished.emit(run)
+
+    @property
+    def my_digits_X(self) -> np.ndarray:
+        """The user's drawings as the network receives them, standardised ``(n, 64)``."""
+        return self.data.scaler.transform(self.my_digits.reshape(-1, 64))
+
+    def set_my_digits(self, digits: np.ndarray, labels: np.ndarray) -> None:
+        """The user's labelled drawings: 8x8 digits ``(n, 8, 8)`` of counts 0..16, labels."""
+        self.my_digits = np.asarray(digits, dtype=np.float64).reshape(-1, 8, 8)
+        self.my_labels = np.asarray(labels, dtype=np.intp).reshape(-1)
+        self.my_digits_changed.emit()
+
+    def set_train_on_my_digits(self, train: bool) -> None:
+        self.train_on_my_digits = bool(train)
+        self.my_digits_changed.emit()
 
     def set_engine(self, engine: str) -> None:
         self.engine = engine

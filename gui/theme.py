@@ -20,6 +20,7 @@ INFO_STYLE = (
     "border-radius: 4px; padding: 6px; }"
 )
 TRAIN_STYLE, TEST_STYLE = Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine  # one style per split
+MINE_STYLE = Qt.PenStyle.DotLine  # the user's own drawings
 
 
 def scheme_colours() -> tuple[QColor, QColor]:
@@ -55,5 +56,5 @@ def blend(colour: str, background: QColor, weight: float) -> QColor:
 
 def swatch(colour: str, style: Qt.PenStyle = TRAIN_STYLE) -> str:
     """A short line in HTML for legends drawn outside the plots: ━━ solid, ╍╍ dashed."""
-    mark = "━━" if style == TRAIN_STYLE else "╍╍"
+    mark = {TRAIN_STYLE: "━━", TEST_STYLE: "╍╍"}.get(style, "┈┈")
     return f"<span style='color:{colour}; font-weight:bold'>{mark}</span>"

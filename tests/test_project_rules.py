@@ -53,3 +53,26 @@ def test_ruff_clean(command):
     result = subprocess.run(["ruff", *command], capture_output=True, text=True, cwd=ROOT,
                             timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+PACKAGES = ("engine", "gui", "tests", "bench", "docs")
+
+
+def test_no_folder_holds_more_than_twelve_modules():
+    crowded = {
+        str(folder.relative_to(ROOT)): len(list(folder.glob("*.py")))
+        for top in PACKAGES
+        for folder in [ROOT / top, *(ROOT / top).rglob("*")]
+        if folder.is_dir() and "__pycache__" not in folder.parts
+    }
+    assert {name: n for name, n in crowded.items() if n > 12} == {}
+
+
+def test_one_module_creates_threads_and_the_main_window_stays_thin():
+    creators = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "gui").rglob("*.py")
+        if "QThread(" in path.read_text(encoding="utf-8")
+    ]
+    assert creators == ["gui/jobs.py"]
+    assert len((ROOT / "gui" / "main_window.py").read_text().splitlines()) <= 250

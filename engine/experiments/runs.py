@@ -69,6 +69,7 @@ class FinalFigures:
     train_accuracy: float
     test_loss: float
     test_accuracy: float
+    my_digits_accuracy: float = math.nan  # on the user's own drawings (NaN: none)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in
@@ -82,7 +83,8 @@ class FinalFigures:
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
             raise ValueError("final epochs must be a whole number")
         figures = []
-        for name in ("train_loss", "train_accuracy", "test_loss", "test_accuracy"):
+        names = ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "my_digits_accuracy")
+        for name in names:
             value = data.get(name)
             figures.append(math.nan if value is None else finite_number(value, name))
         return cls(epochs, *figures)
@@ -99,6 +101,7 @@ def final_figures(history: History) -> FinalFigures:
         final.train_accuracy,
         final.test_loss,
         final.test_accuracy,
+        final.my_digits_accuracy,
     )
 
 

@@ -43,7 +43,12 @@ from engine.files.atomic import write_atomic
 from engine.files.json_file import parse_json
 from engine.files.npz_reader import ArrayHeader, ArrayRule, NpzError, NpzReader
 from engine.training.config import RunConfig, parameter_count
-from engine.training.history import EVALUATION_COLUMNS, LAYER_COLUMNS, History
+from engine.training.history import (
+    EVALUATION_COLUMNS,
+    LAYER_COLUMNS,
+    OLD_EVALUATION_WIDTH,
+    History,
+)
 from engine.training.hyperparameters import MAX_HIDDEN_LAYERS, MAX_PARAMETERS, MAX_UNITS
 
 FORMAT_TAG = "backprop-lab-model"
@@ -73,7 +78,8 @@ _N_EVALUATION_COLUMNS = len(EVALUATION_COLUMNS)
 _MAX_LAYER_COLUMNS = len(LAYER_COLUMNS) * (MAX_HIDDEN_LAYERS + 1)
 _RUN_RULES = {
     "update_losses": ArrayRule("f", shape=(None,), max_bytes=MAX_HISTORY_BYTES),
-    "evaluations": ArrayRule("f", shape=(None, _N_EVALUATION_COLUMNS), max_bytes=MAX_HISTORY_BYTES),
+    # the width is checked with the header (files before the my-digits columns have fewer)
+    "evaluations": ArrayRule("f", shape=(None, None), max_bytes=MAX_HISTORY_BYTES),
     "layers": ArrayRule("f", shape=(None, None), max_bytes=MAX_HISTORY_BYTES),
 }
 _V1_LOSSES = "history/update_losses"
@@ -424,6 +430,12 @@ def _check_evaluations(table: np.ndarray, what: str) -> None:
 
 def _check_run_headers(headers: dict[str, ArrayHeader], what: str) -> None:
     layers, evaluations = headers.get("layers"), headers.get("evaluations")
+    widths = (_N_EVALUATION_COLUMNS, OLD_EVALUATION_WIDTH)
+    if evaluations is not None and evaluations.shape[1] not in widths:
+        raise ValueError(
+            f"{what}: member 'runs/…/evaluations' has shape {evaluations.shape}; "
+            f"(any, {_N_EVALUATION_COLUMNS}) expected"
+        )
     if layers is None:
         return
     rows = evaluations.shape[0] if evaluations is not None else 0

@@ -46,6 +46,7 @@ class RunConfig:
     epochs: int = 15
     shuffle: bool = True
     seed: int = 0
+    augment: bool = False
 
     def validate(self, n_train: int | None = None) -> dict[str, str]:
         """Messages keyed by hyperparameter name; an empty dict means the configuration is

@@ -29,6 +29,8 @@ class SetFigures:
     test_accuracy: float
     grad_norm: float
     layers: tuple[LayerHealth, ...]
+    my_digits_loss: float = math.nan
+    my_digits_accuracy: float = math.nan
 
 
 def unit_statistics(activation: str, A: np.ndarray) -> tuple[float | None, float | None]:
@@ -81,10 +83,12 @@ def evaluate(
     *,
     readable: bool = False,
     last_update: dict[str, np.ndarray] | None = None,
+    X_mine: np.ndarray | None = None,
+    y_mine: np.ndarray | None = None,
 ) -> SetFigures:
     """Evaluate ``model`` on the training set (with its average gradient and the layers' health)
     and on the test set. ``readable`` computes with ``MLP``'s own code, else with the fused
-    kernel."""
+    kernel. ``X_mine``, ``y_mine``: the user's own drawings, evaluated too when given."""
     labels = np.asarray(y, dtype=np.intp)
     if readable:
         Y, activations, pre_activations = model.forward_keep_activations(X)
@@ -104,7 +108,16 @@ def evaluate(
         test_accuracy = model.accuracy(X_test, y_test)
     else:
         test_loss, test_accuracy, _ = fused.metrics(model, X_test, y_test)
-    return SetFigures(train_loss, train_accuracy, test_loss, test_accuracy, grad_norm, layers)
+    mine_loss = mine_accuracy = math.nan
+    if X_mine is not None and y_mine is not None and len(y_mine):
+        if readable:
+            mine_loss, mine_accuracy = model.loss(X_mine, y_mine), model.accuracy(X_mine, y_mine)
+        else:
+            mine_loss, mine_accuracy, _ = fused.metrics(model, X_mine, y_mine)
+    return SetFigures(
+        train_loss, train_accuracy, test_loss, test_accuracy, grad_norm, layers,
+        mine_loss, mine_accuracy,
+    )  # fmt: skip
 
 
 def activation_histograms(

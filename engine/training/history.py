@@ -35,7 +35,10 @@ EVALUATION_COLUMNS = (
     "grad_norm",
     "end_of_epoch",
     "elapsed",
+    "my_digits_loss",
+    "my_digits_accuracy",
 )
+OLD_EVALUATION_WIDTH = 10  # files written before the my-digits columns
 LAYER_COLUMNS = ("grad_norm", "update_ratio", "saturated", "dead")
 _INTEGER_COLUMNS = {"epoch", "update"}
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -216,8 +219,12 @@ class History:
             raise ValueError(f"update losses of shape {losses.shape} ({losses.dtype})")
         history._losses.extend(losses)
         evaluations = arrays.get("evaluations", np.empty((0, len(EVALUATION_COLUMNS))))
-        if evaluations.ndim != 2 or evaluations.shape[1] != len(EVALUATION_COLUMNS):
+        widths = (len(EVALUATION_COLUMNS), OLD_EVALUATION_WIDTH)
+        if evaluations.ndim != 2 or evaluations.shape[1] not in widths:
             raise ValueError(f"evaluations of shape {evaluations.shape}")
+        if evaluations.shape[1] < len(EVALUATION_COLUMNS):  # no drawings then: NaN
+            missing = len(EVALUATION_COLUMNS) - evaluations.shape[1]
+            evaluations = np.hstack([evaluations, np.full((len(evaluations), missing), np.nan)])
         history._evaluations.extend(evaluations)
         layers = arrays.get("layers")
         if layers is not None:

@@ -155,6 +155,7 @@ class Hyperparameter:
     sweep_example: str | None = None
     sweep_axis: str = "categories"  # how sweep plots place its values: log, linear, categories
     ladder_step: bool = False  # the field's arrows step along 1, 2, 5, 10, ...
+    flag_value: bool = True  # for a bool: the value its flag sets (--no-shuffle sets False)
     getter: Callable[["RunConfig"], Any] | None = None
     setter: Callable[["RunConfig", Any], "RunConfig"] | None = None
 
@@ -383,6 +384,18 @@ HYPERPARAMETERS: dict[str, Hyperparameter] = {
             help="visit the samples in the same order every epoch, as the lab does",
             tooltip="Visit the training samples in a new random order every epoch "
             "(recommended).\nUnchecked: always the same order, as the lab's loop does.",
+            flag_value=False,
+        ),
+        Hyperparameter(
+            "augment", "Augment", "--augment", "bool", "training", "augment",
+            help="train for drawing: every epoch, re-draw each training image with random "
+            "changes of position, size, slant, rotation and stroke, through the canvas's "
+            "pipeline (off by default: the lab's numbers stay the lab's)",
+            tooltip="Train for drawing: every epoch each training image is re-drawn with random "
+            "changes in position, size, aspect, slant, rotation and stroke width, rendered large "
+            "and sent through the same pipeline as the Draw canvas, so the network learns what "
+            "drawings look like.\nSlower epochs; off by default, so the lab's numbers stay the "
+            "lab's.",
         ),
         Hyperparameter(
             "seed", "Seed", "--seed", "int", "network", "seed",

@@ -13,7 +13,7 @@ readable code, so what the Backprop tab shows is what trained.
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -80,6 +80,9 @@ def run_training(
     control: TrainingControl | None = None,
     eval_every: int | None = None,
     engine: str = "fast",
+    X_mine: np.ndarray | None = None,
+    y_mine: np.ndarray | None = None,
+    redraw: Callable[[np.random.Generator], np.ndarray] | None = None,
 ) -> Iterator[Record]:
     """Train ``model`` in place for ``config.epochs`` epochs, yielding progress records.
 
@@ -92,6 +95,9 @@ def run_training(
     control : pause, step, speed and stop, set from another thread.
     eval_every : evaluate every this many updates as well as at every epoch's end.
     engine : ``"fast"`` (kernels allowed) or ``"readable"`` (``MLP``'s own code only).
+    X_mine, y_mine : the user's own labelled drawings, evaluated alongside (``my_digits_*``).
+    redraw : with ``config.augment``, gives each epoch's training inputs (the same samples,
+        re-drawn: ``engine.data.augment``); evaluations stay on ``X``.
 
     A non-finite loss or parameter ends the run as ``diverged`` and restores the parameters of
     the last sound evaluation (training loss finite and at most ``DIVERGENCE_FACTOR`` times the
@@ -99,6 +105,8 @@ def run_training(
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if config.augment and redraw is None:
+        raise ValueError("config.augment needs a redraw function (engine.data.augment)")
     control = control or TrainingControl()
     X = np.ascontiguousarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.intp)
@@ -109,11 +117,16 @@ def run_training(
     optimizer = make_optimizer(
         config.optimizer, config.learning_rate, config.momentum, config.nesterov
     )
-    readable_step = ReadableStepper(model, X, y, optimizer, bs)
     kernel = (
         choose_kernel(model, config.optimizer, config.momentum, bs) if engine == "fast" else None
     )
-    fast_step = kernel.build(model, X, y, optimizer, bs) if kernel else readable_step
+
+    def steppers(X_epoch: np.ndarray) -> tuple[ReadableStepper, Callable]:
+        readable = ReadableStepper(model, X_epoch, y, optimizer, bs)
+        return readable, (kernel.build(model, X_epoch, y, optimizer, bs) if kernel else readable)
+
+    readable_step, fast_step = steppers(X)
+    redraw_rng = np.random.default_rng([config.seed, 1])  # apart from the shuffling's
     done_by = {"kernel": 0, READABLE: 0}
     started = time.perf_counter()
     update = 0
@@ -132,8 +145,9 @@ def run_training(
         nonlocal sound_update, initial_loss
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             figures = evaluate(
-                model, X, y, X_test, y_test, readable=kernel is None, last_update=last_update
-            )
+                model, X, y, X_test, y_test, readable=kernel is None, last_update=last_update,
+                X_mine=X_mine, y_mine=y_mine,
+            )  # fmt: skip
         done_in_epoch = update - (epoch - 1) * per_epoch
         progress = epoch if end_of_epoch else epoch - 1 + done_in_epoch / per_epoch
         if update == 0:
@@ -154,6 +168,8 @@ def run_training(
             end_of_epoch=end_of_epoch,
             elapsed=time.perf_counter() - started,
             layers=figures.layers,
+            my_digits_loss=figures.my_digits_loss,
+            my_digits_accuracy=figures.my_digits_accuracy,
         )
 
     def ended(status: str, reason: str, epochs_completed: int) -> RunEnded:
@@ -165,6 +181,9 @@ def run_training(
     yield evaluation(0, end_of_epoch=False)
     for epoch in range(1, config.epochs + 1):
         order = rng.permutation(n) if config.shuffle else np.arange(n)
+        if config.augment:
+            redrawn = np.ascontiguousarray(redraw(redraw_rng), dtype=np.float64)
+            readable_step, fast_step = steppers(redrawn)
         start_update = update
         while update - start_update < per_epoch:
             done = update - start_update

@@ -68,6 +68,8 @@ class Evaluation:
     end_of_epoch: bool = False
     elapsed: float = 0.0  # seconds since the run started
     layers: tuple[LayerHealth, ...] = field(default=())  # input side first
+    my_digits_loss: float = math.nan  # on the user's own labelled drawings (NaN: none)
+    my_digits_accuracy: float = math.nan
 
     def to_dict(self) -> dict:
         data = dict(self.__dict__)

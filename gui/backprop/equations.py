@@ -19,9 +19,10 @@ import numpy as np
 
 from engine import BackpropTrace
 from gui.backprop.diagram_layout import Hit
+from gui.theme import ERROR_RED
 
 FORWARD, BACKWARD = "forward", "backward"
-MISMATCH = "#c0392b"
+MISMATCH = ERROR_RED
 SYMBOLS = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "leaky", "identity": "id"}
 SLOPES = {
     "sigmoid": "a(1 − a)",

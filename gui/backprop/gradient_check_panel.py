@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from engine import MLP, GradientCheck, check_gradients
 from gui.jobs import Job, JobFailed
 from gui.session import Session
+from gui.theme import ERROR_RED
 
 SHOWN, TEST_BATCH = "shown", "batch"
 BATCH_SIZE = 8
@@ -192,7 +193,7 @@ class GradientCheckPanel(QWidget):
             n_layers = len(result.arrays) // 2
             name = "the output layer" if layer == n_layers else f"hidden layer {layer}"
             self.summary.setText(
-                f"<b style='color:#c0392b'>Fail</b> on {self._what}: "
+                f"<b style='color:{ERROR_RED}'>Fail</b> on {self._what}: "
                 f"{', '.join(result.failing)}. Backprop first goes wrong at layer {layer} "
                 f"({name}); its worst entry, highlighted: {where}, {values}."
             )

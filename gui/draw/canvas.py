@@ -3,7 +3,7 @@
 Strokes are painted into a fixed ``RESOLUTION`` x ``RESOLUTION`` greyscale image that is
 stretched over the whole widget, so the bitmap does not depend on the window's size; the
 pipeline (``engine.data.drawing``) crops to the ink anyway. Left button draws, right button or
-Escape clears.
+Escape clears; a digit key asks to keep the drawing with that label (``digit_pressed``).
 """
 
 import numpy as np
@@ -24,11 +24,13 @@ class DrawCanvas(QWidget):
     changed : ink was added (every mouse move of a stroke).
     stroke_finished : the left button was released after drawing.
     cleared : the drawing was erased.
+    digit_pressed(int) : a digit key (0-9, without Ctrl, Alt or Meta) was pressed.
     """
 
     changed = Signal()
     stroke_finished = Signal()
     cleared = Signal()
+    digit_pressed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,8 +118,12 @@ class DrawCanvas(QWidget):
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        digit = int(event.key()) - int(Qt.Key.Key_0)
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if event.key() == Qt.Key.Key_Escape:
             self.clear()
+        elif plain and 0 <= digit <= 9:
+            self.digit_pressed.emit(digit)
         else:
             super().keyPressEvent(event)
 

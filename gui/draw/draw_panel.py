@@ -4,9 +4,12 @@ The drawing goes through exactly the data's preprocessing (``engine.data.drawing
 then the training split's scaler) and the session's model, with the current weights, during
 training too. A test sample can be loaded instead to see its label, prediction and loss.
 
+With a ``MyDigitsKeeper``, a row under the canvas keeps the drawing with its label ("Keep as
+0 ... 9"; the digit keys too, while the canvas has focus), for the My digits tab.
+
 Layout, made for a laptop screen: the canvas on the left, as large a square as the height
-allows (up to half the width), with Clear and the test-sample loader under it; on the right the
-stages over the prediction (the big digit beside the probability bars).
+allows (up to half the width), with Clear and the test-sample loader under it (and the Keep
+row); on the right the stages over the prediction (the big digit beside the probability bars).
 """
 
 import numpy as np
@@ -26,8 +29,10 @@ from PySide6.QtWidgets import (
 from engine import LAB_SAMPLE
 from engine.data.drawing import FRAME, digit_stages
 from gui.draw.canvas import RESOLUTION, DrawCanvas, SquareBox
+from gui.draw.keep_row import KeepRow
+from gui.draw.my_digits_keeper import MyDigitsKeeper
 from gui.session import Session
-from gui.widgets.captions import Caption
+from gui.widgets.captions import Caption, with_article
 from gui.widgets.digit_widgets import DigitImageView, ImageRow
 from gui.widgets.probability_bars import ProbabilityBars
 
@@ -49,9 +54,12 @@ class DrawPanel(QWidget):
 
     prediction_updated = Signal()
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: Session, keeper: MyDigitsKeeper | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.session = session
+        self.keeper = keeper
         self.source: int | str | None = None  # "drawing", a test index, or None (empty)
         self.digit = self.model_input = self.probabilities = None
 
@@ -92,6 +100,7 @@ class DrawPanel(QWidget):
         self.prediction_label.setMinimumWidth(90)
         self.prediction_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.info_label = Caption(HINT)
+        self.keep_row = KeepRow() if keeper is not None else None
         self._build_layout()
 
         # pyqtgraph's SignalProxy: at most one prediction per interval while drawing (the first
@@ -111,6 +120,9 @@ class DrawPanel(QWidget):
         self.load_button.clicked.connect(self._on_load_clicked)
         self.sample_spin.lineEdit().returnPressed.connect(self._on_load_clicked)
         session.model_replaced.connect(self.update_prediction)
+        if self.keep_row is not None:
+            self.keep_row.chosen.connect(self.keep)
+            self.canvas.digit_pressed.connect(self.keep)
         self._show_empty()
 
     def _build_layout(self) -> None:
@@ -124,6 +136,8 @@ class DrawPanel(QWidget):
         left = QVBoxLayout(self.canvas_column)
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(SquareBox(self.canvas), 1)
+        if self.keep_row is not None:
+            left.addWidget(self.keep_row)
         left.addLayout(loader)
 
         for view in (self.bitmap_view, self.frame_view, self.digit_view):
@@ -152,6 +166,8 @@ class DrawPanel(QWidget):
         shrink."""
         margins = self.layout().contentsMargins()
         loader_height = self.clear_button.sizeHint().height() + self.layout().spacing()
+        if self.keep_row is not None:
+            loader_height += self.keep_row.sizeHint().height() + self.layout().spacing()
         free_height = event.size().height() - margins.top() - margins.bottom() - loader_height
         loader_width = self.canvas_column.minimumSizeHint().width()
         self.canvas_column.setMaximumWidth(max(free_height, loader_width))
@@ -164,7 +180,26 @@ class DrawPanel(QWidget):
         self.canvas.clear()
         self.sample_spin.setValue(index)
         self.source = int(index)
+        self._enable_keeping()
         self.update_prediction()
+
+    def keep(self, label: int) -> bool:
+        """Keep the drawing as ``label`` in My digits, then clear the canvas for the next one;
+        False (the drawing left as it is) if there is none or it could not be kept."""
+        if self.keeper is None:
+            return False
+        if self.source != "drawing" or self.canvas.is_empty:
+            self.info_label.setText("Nothing to keep: draw a digit first,\nthen keep it as 0 … 9.")
+            return False
+        if not self.keeper.keep(self.canvas.bitmap(), label):
+            return False
+        self.canvas.clear()
+        count = len(self.keeper.drawings)
+        self.info_label.setText(
+            f"Kept as {with_article(label)}: {count} drawing{'s' if count != 1 else ''} "
+            "in My digits.\nDraw the next one."
+        )
+        return True
 
     def update_prediction(self) -> None:
         """Recompute the stages and the prediction of the current input with the current weights."""
@@ -201,6 +236,7 @@ class DrawPanel(QWidget):
         if self.source != "drawing":
             self.source = "drawing"
             self.info_label.setText(DRAWING_TEXT)
+            self._enable_keeping()
 
     def _on_cleared(self) -> None:
         self.source = None
@@ -208,6 +244,10 @@ class DrawPanel(QWidget):
 
     def _on_proxy(self, _args) -> None:
         self.update_prediction()
+
+    def _enable_keeping(self) -> None:
+        if self.keep_row is not None:
+            self.keep_row.set_enabled(self.source == "drawing")
 
     def _on_load_clicked(self) -> None:
         self.show_test_sample(self.sample_spin.value())
@@ -220,3 +260,4 @@ class DrawPanel(QWidget):
         self.bars.clear_probabilities()
         self.prediction_label.setText("")
         self.info_label.setText(HINT)
+        self._enable_keeping()

@@ -1,4 +1,5 @@
-"""The test set's confusion matrix as a 10x10 table of counts; clicking a cell selects it.
+"""A confusion matrix (the test set's, or the user's drawings') as a 10x10 table of counts;
+clicking a cell selects it.
 
 Rows are true labels, columns predicted labels. The diagonal (right answers) is shaded green by
 the fraction of its row, the errors red by their count, so a few mistakes stand out.
@@ -26,7 +27,9 @@ def _blend(colour: tuple[int, int, int], strength: float) -> QColor:
 
 
 class ConfusionMatrixView(QTableWidget):
-    """Counts ``C[i, j]`` of test samples of true digit ``i`` predicted as ``j``.
+    """Counts ``C[i, j]`` of samples of true digit ``i`` predicted as ``j``.
+
+    ``set_subject`` says which samples (the tooltips name them): the test set by default.
 
     Signals
     -------
@@ -38,10 +41,6 @@ class ConfusionMatrixView(QTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(N_CLASSES, N_CLASSES, parent)
         self.setObjectName("confusionMatrixView")
-        self.setToolTip(
-            "Confusion matrix of the test set: row = true digit, column = predicted digit.\n"
-            "Click a cell to list its samples in the browser."
-        )
         self.setHorizontalHeaderLabels([f"{d}" for d in range(N_CLASSES)])
         self.setVerticalHeaderLabels([f"{d}" for d in range(N_CLASSES)])
         self.horizontalHeaderItem(0).setToolTip("predicted digit")
@@ -64,7 +63,20 @@ class ConfusionMatrixView(QTableWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.setItem(i, j, item)
         self.matrix = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
+        self.set_subject("the test set", "test samples")
         self.cellClicked.connect(self._on_cell_clicked)
+
+    def set_subject(
+        self, subject: str, noun: str, action: str = "list its samples in the browser"
+    ) -> None:
+        """Which samples are counted: ``subject`` for the tooltip ("the test set"), ``noun`` for
+        a cell's ("test samples"), and what clicking a cell does."""
+        self.noun = noun
+        self.setToolTip(
+            f"Confusion matrix of {subject}: row = true digit, column = predicted digit.\n"
+            f"Click a cell to {action}."
+        )
+        self.set_matrix(self.matrix)
 
     def set_matrix(self, matrix: np.ndarray) -> None:
         """Show counts (10, 10), rows true labels, columns predictions."""
@@ -84,7 +96,7 @@ class ConfusionMatrixView(QTableWidget):
                 item.setBackground(QBrush(colour))
                 dark = colour.lightness() < 140
                 item.setForeground(QBrush(QColor("white" if dark else "black")))
-                item.setToolTip(f"true {i}, predicted {j}: {count} test samples")
+                item.setToolTip(f"true {i}, predicted {j}: {count} {self.noun}")
 
     def _on_cell_clicked(self, row: int, column: int) -> None:
         self.cell_selected.emit(row, column)

@@ -1,5 +1,5 @@
-"""One test sample in detail: the image, the model's probabilities, a saliency map and the three
-nearest training images.
+"""One sample in detail (of the test set, or one of the user's drawings: ``set_samples``): the
+image, the model's probabilities, a saliency map and the three nearest training images.
 
 A grid whose captions sit in rows of their own, never over an image::
 
@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from engine import nearest_neighbors
+from gui.errors.sample_sets import TEST_SET, SampleSet, sample_set
 from gui.session import Session
 from gui.widgets.captions import Caption
 from gui.widgets.digit_widgets import DigitImageView, ImageRow
@@ -30,12 +31,13 @@ NO_SAMPLE = "Click a thumbnail to see it here\nwith the network's view of it."
 
 
 class ErrorDetail(QWidget):
-    """Shows the selected test sample; ``index`` is None until one is selected."""
+    """Shows the selected sample of ``samples``; ``index`` is None until one is selected."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("errorDetailView")
         self.session = session
+        self.samples: SampleSet = sample_set(session, TEST_SET)
         self.index: int | None = None
         self.neighbours = np.zeros(0, dtype=np.intp)
         self.image_view = DigitImageView("Select a sample")
@@ -81,21 +83,29 @@ class ErrorDetail(QWidget):
         grid.setRowStretch(0, 1)
         grid.setRowStretch(1, 1)
 
+    def set_samples(self, samples: SampleSet) -> None:
+        """Show samples of this set from now on (the one shown is forgotten if the set is
+        another one)."""
+        if samples.key != self.samples.key:
+            self.index = None
+        self.samples = samples
+
     def show_sample(self, index: int) -> None:
-        """Show test sample ``index`` with the session's current model."""
-        data, model = self.session.data, self.session.model
+        """Show sample ``index`` of ``samples`` with the session's current model."""
+        data, model, samples = self.session.data, self.session.model, self.samples
         self.index = int(index)
-        x, label = data.X_test[self.index], int(data.y_test[self.index])
+        x, label = samples.X[self.index], int(samples.y[self.index])
         probabilities = np.asarray(model.predict_proba(x))
         predicted = int(np.argmax(probabilities))
         loss = model.loss(x, label)
-        self.image_view.set_title(f"Test sample {self.index}")
-        self.image_view.set_image(data.test_image(self.index))
+        self.image_view.set_title(samples.title(self.index))
+        self.image_view.set_image(samples.images[self.index])
         self.saliency_view.set_image(model.grad_input(x, label).reshape(8, 8))
         self.bars.set_probabilities(probabilities, label)
         verdict = "right" if predicted == label else "wrong"
+        truth = "True label" if samples.key == TEST_SET else "Kept as"
         self.info_label.setText(
-            f"True label {label}, predicted {predicted} ({verdict})\n"
+            f"{truth} {label}, predicted {predicted} ({verdict})\n"
             f"p(true) = {probabilities[label]:.3f}, loss = {loss:.3f}"
         )
         self.neighbours = nearest_neighbors(data.X_train, x, N_NEIGHBOURS)
@@ -105,6 +115,20 @@ class ErrorDetail(QWidget):
             view.set_image(data.scaler.inverse_transform(data.X_train[j]).reshape(8, 8))
 
     def refresh(self) -> None:
-        """Recompute the shown sample with the current weights."""
-        if self.index is not None:
+        """Recompute the shown sample with the current weights (or show none if it is gone)."""
+        if self.index is not None and self.index < len(self.samples):
             self.show_sample(self.index)
+        else:
+            self.clear()
+
+    def clear(self) -> None:
+        """No sample shown."""
+        self.index = None
+        self.neighbours = np.zeros(0, dtype=np.intp)
+        self.image_view.set_title("Select a sample")
+        for view in (self.image_view, self.saliency_view, *self.neighbour_views):
+            view.clear()
+        for view in self.neighbour_views:
+            view.set_title("")
+        self.bars.clear_probabilities()
+        self.info_label.setText(NO_SAMPLE)

@@ -1,5 +1,6 @@
-"""Where the network goes wrong: the test set sorted by loss, a confusion matrix, one sample in
-detail, and the "Would you have done better?" game.
+"""Where the network goes wrong: the test set (or, with the switch, the user's own drawings)
+sorted by loss, a confusion matrix, one sample in detail, and the "Would you have done better?"
+game.
 
 Recomputed when a run ends and when the model is replaced (not on every live snapshot during
 training: then it is only marked stale, and refreshed when shown or with the Refresh button).
@@ -10,7 +11,9 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
+    QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
@@ -26,6 +29,7 @@ from engine import MLP, confusion_matrix, worst_predictions
 from gui.errors.confusion_view import ConfusionMatrixView
 from gui.errors.error_detail import ErrorDetail
 from gui.errors.guess_game import GuessGame
+from gui.errors.sample_sets import MY_DIGITS, TEST_SET, sample_set
 from gui.session import Session
 from gui.widgets.captions import Caption
 from gui.widgets.digit_widgets import digit_pixmap
@@ -33,7 +37,8 @@ from gui.widgets.refresh_when_shown import RefreshWhenShown
 
 THUMBNAIL = 56  # pixels
 WRONG_TEXT = QColor(190, 30, 30)
-MATRIX_CAPTION = "Confusion matrix, test set\nrows: true, columns: predicted"
+MATRIX_CAPTION = "Confusion matrix, {}\nrows: {}, columns: predicted"
+NO_DRAWINGS = "No drawings kept yet:\nkeep some on the Draw tab"
 
 
 class ErrorsPanel(RefreshWhenShown, QWidget):
@@ -41,9 +46,10 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
 
     Attributes
     ----------
-    order : test indices sorted by loss, highest first (``engine.worst_predictions``).
-    losses : per-sample loss, indexed by test index.
-    predictions : predicted digit, indexed by test index.
+    samples : the ``SampleSet`` browsed: the test set, or the user's drawings (``set_source``).
+    order : sample indices sorted by loss, highest first (``engine.worst_predictions``).
+    losses : per-sample loss, indexed by sample index.
+    predictions : predicted digit, indexed by sample index.
     cell : the (true, predicted) confusion cell filtering the browser, or None.
     """
 
@@ -55,10 +61,20 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
         self.cell: tuple[int, int] | None = None
         self.order = np.zeros(0, dtype=np.intp)
         self.losses = self.predictions = np.zeros(0)
+        self.samples = sample_set(session, TEST_SET)
 
+        self.source_choice = QComboBox()
+        self.source_choice.setObjectName("errorsSourceChoice")
+        self.source_choice.setToolTip(
+            "Browse the test set, or your own drawings (kept on the Draw tab): the confusion\n"
+            "matrix and the detail view follow"
+        )
+        self.source_choice.addItem("Test set", TEST_SET)
+        self.source_choice.addItem("My digits", MY_DIGITS)
+        self.matrix_caption = Caption(MATRIX_CAPTION.format("test set", "true"))
         self.confusion = ConfusionMatrixView()
         self.misclassified_check = QCheckBox("Misclassified only")
-        self.misclassified_check.setToolTip("Hide the test samples the network gets right")
+        self.misclassified_check.setToolTip("Hide the samples the network gets right")
         self.filter_label = Caption("\n")
         self.show_all_button = QPushButton("Show all")
         self.show_all_button.setToolTip("Forget the confusion-matrix cell and list every sample")
@@ -85,15 +101,22 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.confusion.cell_selected.connect(self.select_cell)
         self.browser.currentItemChanged.connect(self._on_current_item_changed)
+        self.source_choice.currentIndexChanged.connect(self._on_source_chosen)
+        session.my_digits_changed.connect(self._on_my_digits_changed)
         session.run_finished.connect(self._on_run_finished)
         session.model_replaced.connect(self.refresh_when_visible)
         session.weights_changed.connect(self._on_model_changed)
+        self._on_my_digits_changed()
         self.refresh()
 
     def _build_layout(self) -> None:
         matrix_column = QVBoxLayout()
         matrix_column.setContentsMargins(0, 0, 0, 0)
-        matrix_column.addWidget(Caption(MATRIX_CAPTION))
+        source = QHBoxLayout()
+        source.addWidget(QLabel("Browse"))
+        source.addWidget(self.source_choice, 1)
+        matrix_column.addLayout(source)
+        matrix_column.addWidget(self.matrix_caption)
         matrix_column.addWidget(self.confusion)
         matrix_column.addWidget(self.misclassified_check)
         matrix_column.addStretch(1)
@@ -131,15 +154,25 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
 
     def refresh(self) -> None:
         """Recompute losses, predictions and the confusion matrix with the current weights."""
-        data, model = self.session.data, self.session.model
+        model = self.session.model
         self._model, self.stale = model, False
-        self.order, sorted_losses = worst_predictions(model, data.X_test, data.y_test)
-        self.losses = np.empty(len(self.order))
-        self.losses[self.order] = sorted_losses
-        self.predictions = np.asarray(model.predict(data.X_test))
-        self.confusion.set_matrix(confusion_matrix(data.y_test, self.predictions))
+        samples = self.samples = sample_set(self.session, self.samples.key)
+        self.detail.set_samples(samples)
+        if len(samples):
+            self.order, sorted_losses = worst_predictions(model, samples.X, samples.y)
+            self.losses = np.empty(len(self.order))
+            self.losses[self.order] = sorted_losses
+            self.predictions = np.atleast_1d(np.asarray(model.predict(samples.X)))
+        else:
+            self.order = np.zeros(0, dtype=np.intp)
+            self.losses = self.predictions = np.zeros(0)
+        self.confusion.set_matrix(confusion_matrix(samples.y, self.predictions))
         self._populate()
         self.detail.refresh()
+
+    def set_source(self, key: str) -> None:
+        """Browse the test set (``TEST_SET``) or the user's drawings (``MY_DIGITS``)."""
+        self.source_choice.setCurrentIndex(self.source_choice.findData(key))
 
     def select_cell(self, true_label: int, predicted: int) -> None:
         """List only the samples of one confusion-matrix cell (still sorted by loss)."""
@@ -152,45 +185,53 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
         self._populate()
 
     def browser_indices(self) -> list[int]:
-        """Test indices listed in the browser, in display order."""
+        """Sample indices listed in the browser, in display order."""
         items = (self.browser.item(row) for row in range(self.browser.count()))
         return [int(item.data(Qt.ItemDataRole.UserRole)) for item in items]
 
     # --- handlers --------------------------------------------------------------------------
 
     def _populate(self) -> None:
-        y = self.session.data.y_test
+        y, plural = self.samples.y, self.samples.plural
         shown = self.order
         if self.cell is not None:
             true_label, predicted = self.cell
             shown = shown[(y[shown] == true_label) & (self.predictions[shown] == predicted)]
             self.filter_label.setText(
-                f"True {true_label}, predicted {predicted}:\n{len(shown)} samples by loss"
+                f"True {true_label}, predicted {predicted}:\n{len(shown)} {plural} by loss"
             )
         elif self.misclassified_check.isChecked():
             shown = shown[y[shown] != self.predictions[shown]]
             self.filter_label.setText(
                 f"{len(shown)} misclassified of {len(y)},\nhighest loss first"
             )
+        elif not len(y):
+            self.filter_label.setText(NO_DRAWINGS)
         else:
-            self.filter_label.setText(f"All {len(y)} test samples,\nhighest loss first")
+            self.filter_label.setText(f"All {len(y)} {plural},\nhighest loss first")
         self.misclassified_check.setEnabled(self.cell is None)
         self.show_all_button.setEnabled(self.cell is not None)
+        # refilled quietly (clearing would move the current item through the old ones); the
+        # sample in detail stays the current item if it is still listed
+        self.browser.blockSignals(True)
         self.browser.clear()
-        for index in shown:
+        for row, index in enumerate(shown):
             self.browser.addItem(self._thumbnail(int(index)))
+            if index == self.detail.index:
+                self.browser.setCurrentRow(row)
+        self.browser.blockSignals(False)
 
     def _thumbnail(self, index: int) -> QListWidgetItem:
-        data = self.session.data
-        true_label, predicted = int(data.y_test[index]), int(self.predictions[index])
+        samples = self.samples
+        true_label, predicted = int(samples.y[index]), int(self.predictions[index])
         loss = self.losses[index]
         item = QListWidgetItem(
-            QIcon(digit_pixmap(data.test_image(index), THUMBNAIL)),
+            QIcon(digit_pixmap(samples.images[index], THUMBNAIL)),
             f"{true_label} \u2192 {predicted}\nloss {loss:.2f}",
         )
         item.setData(Qt.ItemDataRole.UserRole, index)
         item.setToolTip(
-            f"Test sample {index}: true {true_label}, predicted {predicted}, loss {loss:.3f}"
+            f"{samples.title(index)}: true {true_label}, predicted {predicted}, loss {loss:.3f}"
         )
         if true_label != predicted:
             item.setForeground(QBrush(WRONG_TEXT))
@@ -199,6 +240,25 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
     def _on_current_item_changed(self, current: QListWidgetItem | None, _previous) -> None:
         if current is not None:
             self.detail.show_sample(int(current.data(Qt.ItemDataRole.UserRole)))
+
+    def _on_source_chosen(self) -> None:
+        key = self.source_choice.currentData()
+        self.samples = sample_set(self.session, key)
+        names = ("test set", "true") if key == TEST_SET else ("my digits", "kept as")
+        self.matrix_caption.setText(MATRIX_CAPTION.format(*names))
+        self.confusion.set_subject(self.samples.subject, self.samples.plural)
+        self.browser.setToolTip(f"{self.samples.plural.capitalize()} by loss, highest first: "
+                                "true -> predicted, loss")  # fmt: skip
+        self.cell = None
+        self.confusion.clearSelection()
+        self.refresh()
+
+    def _on_my_digits_changed(self) -> None:
+        n = len(self.session.my_labels)
+        self.source_choice.setItemText(self.source_choice.findData(MY_DIGITS), f"My digits ({n})")
+        if self.samples.key == MY_DIGITS:
+            self.detail.clear()  # its drawing may be gone, or at another index
+            self.refresh_when_visible()
 
     def _on_run_finished(self, _end) -> None:
         self.refresh_when_visible()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from engine import LAB_SAMPLE, LabAnswers, fit_diagnosis, lab_answers
 from gui.session import Session
+from gui.theme import ERROR_RED, GREEN
 from gui.widgets.digit_widgets import digit_pixmap
 from gui.widgets.refresh_when_shown import RefreshWhenShown
 
@@ -20,7 +21,7 @@ QUESTIONS = (
     "3. What is the average NLL over the training set, and does a framework agree?",
     "4. Does the model overfit or underfit?",
 )
-AGREE_STYLE, DIFFER_STYLE = "color: #009E73;", "color: #c0392b;"
+AGREE_STYLE, DIFFER_STYLE = f"color: {GREEN};", f"color: {ERROR_RED};"
 IMAGE_SIZE = 112
 
 

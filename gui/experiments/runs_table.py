@@ -32,6 +32,7 @@ COLUMNS = (
     "Status",
     "Train acc.",
     "Test acc.",
+    "My digits",
     "Train loss",
     "Test loss",
     "Epochs",
@@ -170,6 +171,8 @@ class RunsTableModel(QAbstractTableModel):
                 return "The run whose weights this run continued from (empty: a fresh network)"
             if section == NUMBER:
                 return "Run numbers are given once and never change, even when runs are deleted"
+            if COLUMNS[section] == "My digits":
+                return "Accuracy on your own labelled drawings (Draw tab, My digits)"
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -228,34 +231,36 @@ class RunsTableModel(QAbstractTableModel):
     def _text(self, run: Run, row: int, column: int) -> str:
         final = run.final
         texts = {
-            NUMBER: str(run.number) if run.number else MISSING,
-            NAME: run.name,
-            FROM: f"run {run.continued_from}" if run.continued_from else "",
-            STATUS: run.status + (" (hidden)" if run.hidden else ""),
-            4: _percent(final.train_accuracy),
-            5: _percent(final.test_accuracy),
-            6: _loss(final.train_loss),
-            7: _loss(final.test_loss),
-            8: str(final.epochs),
-            9: format_duration(run.duration),
-            DIFFERENCES: self._differences[row],
+            "#": str(run.number) if run.number else MISSING,
+            "Name": run.name,
+            "From": f"run {run.continued_from}" if run.continued_from else "",
+            "Status": run.status + (" (hidden)" if run.hidden else ""),
+            "Train acc.": _percent(final.train_accuracy),
+            "Test acc.": _percent(final.test_accuracy),
+            "My digits": _percent(final.my_digits_accuracy),
+            "Train loss": _loss(final.train_loss),
+            "Test loss": _loss(final.test_loss),
+            "Epochs": str(final.epochs),
+            "Duration": format_duration(run.duration),
+            "What changed": self._differences[row],
         }
-        return texts[column]
+        return texts[COLUMNS[column]]
 
     def _sort_key(self, run: Run, row: int, column: int):
         final = run.final
         numbers = {
-            NUMBER: run.number or 0,
-            FROM: run.continued_from or 0,
-            4: final.train_accuracy,
-            5: final.test_accuracy,
-            6: final.train_loss,
-            7: final.test_loss,
-            8: final.epochs,
-            9: run.duration,
+            "#": run.number or 0,
+            "From": run.continued_from or 0,
+            "Train acc.": final.train_accuracy,
+            "Test acc.": final.test_accuracy,
+            "My digits": final.my_digits_accuracy,
+            "Train loss": final.train_loss,
+            "Test loss": final.test_loss,
+            "Epochs": final.epochs,
+            "Duration": run.duration,
         }
-        if column in numbers:
-            value = float(numbers[column])
+        if COLUMNS[column] in numbers:
+            value = float(numbers[COLUMNS[column]])
             return -1.0 if not math.isfinite(value) else value  # no figure: first when ascending
         return self._text(run, row, column).lower()
 

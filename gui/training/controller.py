@@ -28,7 +28,13 @@ from engine import (
 from engine.training.loop import updates_per_epoch
 from gui.jobs import Job, JobFailed
 from gui.session import Session
-from gui.training.training_job import Pacing, ProgressBatch, TrainingWork, pace_for_frame_cost
+from gui.training.training_job import (
+    Pacing,
+    ProgressBatch,
+    TrainingSet,
+    TrainingWork,
+    pace_for_frame_cost,
+)
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 EVALUATIONS_PER_EPOCH = 10
@@ -155,9 +161,16 @@ class TrainingController(QObject):
         if paused:
             self._control.pause()
         self._pacing.interval = pace_for_frame_cost(self._frame_cost)
+        training = TrainingSet.of(
+            session.data, session.my_digits, session.my_labels, session.train_on_my_digits
+        )
+        n_train = len(training.y)
+        self._per_epoch = updates_per_epoch(n_train, min(config.batch_size, n_train))
+        self._total = self._per_epoch * config.epochs
         work = TrainingWork(
             session.model, session.data, config, self._control, engine=session.engine,
             eval_every=max(1, self._per_epoch // EVALUATIONS_PER_EPOCH), pacing=self._pacing,
+            training=training,
         )  # fmt: skip
         self._job = Job(work, "TrainingThread", self)
         self._job.progress.connect(self._on_progress)

@@ -32,7 +32,10 @@ ERROR_STYLE = f"color: {ERROR_RED}; font-size: 8pt;"
 INVALID_STYLE = f"border: 1px solid {ERROR_RED};"
 OBJECT_NAMES = {"hidden_sizes": "hiddenLayersInput"}  # kept from earlier versions
 LINEAR_STEPS = {"momentum": 0.05}
-CHECK_LABELS = {"shuffle": "Shuffle the samples every epoch"}
+CHECK_LABELS = {
+    "shuffle": "Shuffle the samples every epoch",
+    "augment": "Augment: train on re-drawn digits",
+}
 
 
 def object_name(name: str) -> str:

@@ -72,6 +72,7 @@ class LineageSeries:
     test_loss: np.ndarray
     train_accuracy: np.ndarray  # percent
     test_accuracy: np.ndarray
+    my_digits_accuracy: np.ndarray  # percent; NaN where there were no drawings
     grad_x: np.ndarray
     grad_norm: np.ndarray
     band_x: np.ndarray
@@ -120,7 +121,7 @@ def lineage_series(runs: list[Run], bands: LineageBands) -> LineageSeries:
         parts["eval_x"].append(x)
         for name in ("train_loss", "test_loss"):
             parts[name].append(history.column(name))
-        for name in ("train_accuracy", "test_accuracy"):
+        for name in ("train_accuracy", "test_accuracy", "my_digits_accuracy"):
             parts[name].append(100.0 * history.column(name))
         grads = history.column("grad_norm")
         keep = np.isfinite(grads) & (grads > 0)  # a log axis cannot show 0

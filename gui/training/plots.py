@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QWidget
 from gui.theme import (
     GREY,
     LIVE_COLOUR,
+    MINE_STYLE,
     TEST_STYLE,
     TRAIN_STYLE,
     VERMILION,
@@ -134,6 +135,7 @@ class AccuracyPlot(SplitPlot):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Accuracy", "accuracy (%)", "accuracyPlot", parent)
+        self.mine = self.curve(pen(LIVE_COLOUR, style=MINE_STYLE))  # the user's drawings
         self.getPlotItem().enableAutoRange(axis="y", enable=False)
         self._bottom: float | None = None
         self._zoom([np.array([0.0])])
@@ -148,7 +150,9 @@ class AccuracyPlot(SplitPlot):
     def show_series(self, series: LineageSeries, overlays: list[OverlaySeries] = ()) -> None:
         self.train.setData(series.eval_x, series.train_accuracy)
         self.test.setData(series.eval_x, series.test_accuracy)
-        values = [series.train_accuracy, series.test_accuracy]
+        mine = np.isfinite(series.my_digits_accuracy)
+        self.mine.setData(series.eval_x[mine], series.my_digits_accuracy[mine])
+        values = [series.train_accuracy, series.test_accuracy, series.my_digits_accuracy]
         values += [s.test_accuracy for s in overlays] + [s.train_accuracy for s in overlays]
         if any(len(v) for v in values):
             self._zoom(values)

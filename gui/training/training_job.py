@@ -18,6 +18,7 @@ from engine import (
     Paused,
     RunConfig,
     RunEnded,
+    Standardizer,
     TrainingControl,
     UpdateLosses,
     run_training,
@@ -48,6 +49,45 @@ class Pacing:
 
 
 @dataclass(frozen=True)
+class TrainingSet:
+    """What a run trains on and is measured against besides the test set: the training
+    samples (the lab's, and the user's drawings when they train too), the user's drawings as an
+    extra evaluation, and, to re-draw each epoch's samples, their raw 8x8 counts."""
+
+    X: np.ndarray
+    y: np.ndarray
+    scaler: Standardizer
+    raw: np.ndarray  # the training samples' raw counts (n, 64)
+    X_mine: np.ndarray | None = None
+    y_mine: np.ndarray | None = None
+
+    @classmethod
+    def of(
+        cls,
+        data: DigitsSplit,
+        my_digits: np.ndarray | None = None,
+        my_labels: np.ndarray | None = None,
+        train_on_them: bool = False,
+    ) -> "TrainingSet":
+        raw = data.scaler.inverse_transform(data.X_train)
+        if my_digits is None or not len(my_digits):
+            return cls(data.X_train, data.y_train, data.scaler, raw)
+        mine_raw = np.asarray(my_digits, dtype=np.float64).reshape(-1, 64)
+        X_mine, y_mine = data.scaler.transform(mine_raw), np.asarray(my_labels, dtype=np.intp)
+        if not train_on_them:
+            return cls(data.X_train, data.y_train, data.scaler, raw, X_mine, y_mine)
+        X = np.concatenate([data.X_train, X_mine])
+        y = np.concatenate([data.y_train, y_mine.astype(data.y_train.dtype)])
+        return cls(X, y, data.scaler, np.concatenate([raw, mine_raw]), X_mine, y_mine)
+
+    def redraw(self, rng: np.random.Generator) -> np.ndarray:
+        """This epoch's training inputs: every sample re-drawn (``engine.data.augment``)."""
+        from engine.data.augment import augment_images
+
+        return self.scaler.transform(augment_images(self.raw, rng))
+
+
+@dataclass(frozen=True)
 class ProgressBatch:
     """Records since the previous batch, in order, and the parameters after the last of them.
     ``paused`` is the ``Paused`` record when the loop now waits (its last record), else None."""
@@ -72,9 +112,11 @@ class TrainingWork:
         engine: str,
         eval_every: int,
         pacing: Pacing,
+        training: TrainingSet | None = None,
     ) -> None:
         self.model = model.copy()  # trained here; the GUI gets snapshots
         self.data, self.config, self.control = data, config, control
+        self.training = training or TrainingSet.of(data)
         self.engine, self.eval_every, self.pacing = engine, eval_every, pacing
         self.total_updates = 0
         self._updates_seen = 0
@@ -107,10 +149,12 @@ class TrainingWork:
             self._last_report = time.monotonic()
             report(ProgressBatch(records, params, paused, updates))
 
+        training = self.training
         for record in run_training(
-            self.model, data.X_train, data.y_train, data.X_test, data.y_test,
+            self.model, training.X, training.y, data.X_test, data.y_test,
             config=self.config, control=self.control, eval_every=self.eval_every,
-            engine=self.engine,
+            engine=self.engine, X_mine=training.X_mine, y_mine=training.y_mine,
+            redraw=training.redraw if self.config.augment else None,
         ):  # fmt: skip
             buffer.append(record)
             if isinstance(record, UpdateLosses):

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 from gui.session import Session
-from gui.theme import GREY, INFO_STYLE, LIVE_COLOUR, TEST_STYLE, TRAIN_STYLE, swatch
+from gui.theme import GREY, INFO_STYLE, LIVE_COLOUR, MINE_STYLE, TEST_STYLE, TRAIN_STYLE, swatch
 from gui.training.controller import Frame, TrainingController
 from gui.training.lineage_series import LineageBands, lineage_series
 from gui.training.plots import AccuracyPlot, GradientNormPlot, LossPlot, OverlaySeries
@@ -54,6 +54,7 @@ class TrainingView(QWidget):
         session.model_replaced.connect(self._on_model_replaced)
         session.weights_changed.connect(self._on_weights_changed)
         session.run_started.connect(self._on_run_started)
+        session.my_digits_changed.connect(self._show_legend)
         controller.progress.connect(self._on_progress)
         controller.run_finished.connect(self._on_run_finished)
         self.redraw()
@@ -116,11 +117,15 @@ class TrainingView(QWidget):
         parts = [
             f"<b>Current model</b> {swatch(LIVE_COLOUR, TRAIN_STYLE)} train set "
             f"{swatch(LIVE_COLOUR, TEST_STYLE)} test set "
-            f"<span style='color:{GREY}'>▮</span> loss of each update (range) "
+            + (f"{swatch(LIVE_COLOUR, MINE_STYLE)} my digits " if self._has_mine() else "")
+            + f"<span style='color:{GREY}'>▮</span> loss of each update (range) "
             f"{swatch(GREY)} its mean"
         ]
         parts += [f"{swatch(s.colour)} {html.escape(s.label)}" for s in self.overlays]
         self.legend.setText(" &nbsp;·&nbsp; ".join(parts))
+
+    def _has_mine(self) -> bool:
+        return len(self.session.my_labels) > 0
 
     def _fit_x(self, end: float) -> None:
         longest = max((float(np.nanmax(s.x)) for s in self.overlays if len(s.x)), default=0.0)

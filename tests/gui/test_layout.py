@@ -52,15 +52,18 @@ CONTRACT = (
     "drawCanvas", "clearCanvasButton", "predictionLabel", "probabilityBars", "drawStagesView",
     "testSampleInput", "worstErrorsView", "confusionMatrixView", "errorDetailView", "saliencyView",
     "guessImage", "guessInput", "runsTable", "lossPlot", "accuracyPlot", "gradientNormPlot",
-    "weightsView",
+    "weightsView", "keepDigitRow", "myDigitsView", "myDigitsAccuracyLabel", "myDigitsConfusionView",
+    "includeMyDigitsCheck", "errorsSourceChoice",
 )  # fmt: skip
 # What each known page must show (tabs added later are checked for what they show).
 EXPECTED = {
     "Training": {"lossPlot", "accuracyPlot", "gradientNormPlot", "weightsView"},
     "Draw": {"drawCanvas", "clearCanvasButton", "predictionLabel", "probabilityBars",
-             "drawStagesView", "testSampleInput"},
+             "drawStagesView", "testSampleInput", "keepDigitRow"},
+    "My digits": {"myDigitsView", "myDigitsAccuracyLabel", "myDigitsConfusionView",
+                  "includeMyDigitsCheck"},
     "Worst errors": {"worstErrorsView", "confusionMatrixView", "errorDetailView",
-                     "saliencyView", "probabilityBars"},
+                     "saliencyView", "probabilityBars", "errorsSourceChoice"},
     "Would you have done better?": {"guessImage", "guessInput"},
 }  # fmt: skip
 ALWAYS = {"runsTable"}  # in the Runs dock, under every tab
@@ -233,6 +236,11 @@ def fill_page(window, page: str) -> list[str]:
         settle(window)
         problems += page_problems(window, "Draw, a digit drawn")
         window.draw_panel.show_test_sample(42)
+    elif page == "My digits":  # a few kept drawings, the longest accuracy text
+        for digit in (3, 7, 1):
+            draw_digit(window.findChild(QWidget, "drawCanvas"), digit)
+            window.draw_panel.keep(digit)
+        window.session.set_train_on_my_digits(True)
     elif page == "Worst errors":
         window.findChild(QListWidget, "worstErrorsView").setCurrentRow(0)
     elif page == "Would you have done better?":

@@ -356,14 +356,14 @@ BAD_FILES = {
     ),
     "narrow evaluations": (
         lambda p: _rewrite(p, **{"runs/0/evaluations": np.zeros((3, 4))}),
-        r"has shape \(3, 4\); \(any, 10\) expected",
+        r"has shape \(3, 4\); \(any, 12\) expected",
     ),
     "layer health of other rows": (
         lambda p: _rewrite(p, **{"runs/0/layers": np.zeros((5, 12))}),
         r"run 0: layer health of shape \(5, 12\) for \d+ evaluations",
     ),
     "evaluations at update NaN": (
-        lambda p: _rewrite(p, **{"runs/0/evaluations": np.full((3, 10), np.nan)}),
+        lambda p: _rewrite(p, **{"runs/0/evaluations": np.full((3, 12), np.nan)}),
         "epoch column holds NaN, inf or a value below 0",
     ),
     "pickled object": (

@@ -1,0 +1,49 @@
+"""Per-digit counts as a small table: one column per digit, one row per named count
+(e.g. "kept" and "right"), fixed size, no scroll bars."""
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+N_CLASSES = 10
+CELL = 26  # pixels, as the confusion matrix's
+
+
+class DigitCountsView(QTableWidget):
+    """Rows of ten counts; ``set_counts({"kept": array, "right": array})`` fills them."""
+
+    def __init__(self, rows: list[str], parent=None) -> None:
+        super().__init__(len(rows), N_CLASSES, parent)
+        self.setHorizontalHeaderLabels([str(d) for d in range(N_CLASSES)])
+        self.setVerticalHeaderLabels(rows)
+        for header in (self.horizontalHeader(), self.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            header.setDefaultSectionSize(CELL)
+            header.setMinimumSectionSize(CELL)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for i in range(len(rows)):
+            for j in range(N_CLASSES):
+                item = QTableWidgetItem("")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.setItem(i, j, item)
+        self.rows = list(rows)
+        width = self.verticalHeader().sizeHint().width() + N_CLASSES * CELL + 2 * self.frameWidth()
+        height = (
+            self.horizontalHeader().sizeHint().height() + len(rows) * CELL + 2 * self.frameWidth()
+        )
+        self.setFixedSize(width + 2, height + 2)
+
+    def set_counts(self, counts: dict[str, np.ndarray]) -> None:
+        for i, name in enumerate(self.rows):
+            values = counts.get(name)
+            for j in range(N_CLASSES):
+                self.item(i, j).setText("" if values is None else str(int(values[j])))
+
+    def values(self, row: str) -> list[str]:
+        """The texts of one row (for tests)."""
+        i = self.rows.index(row)
+        return [self.item(i, j).text() for j in range(N_CLASSES)]
