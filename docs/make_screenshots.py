@@ -13,7 +13,12 @@ writes into ``docs/screenshots/``:
 - ``framework-check.png``: the same run trained by scikit-learn, side by side;
 - ``lab-questions.png``: the lab's questions answered for the lab's run;
 - ``runs-overlay.png``: uniform vs zero initialization, two stored runs over the plots;
-- ``sweep.png``: a learning-rate sweep (batch 16).
+- ``sweep.png``: a learning-rate sweep (batch 16);
+- ``backprop-step.png``: the Backprop tab after two steps of the lab's run, backward, with a
+  gradient check;
+- ``layers-deep-sigmoid.png``: the Layers tab after the deep sigmoid preset (vanishing
+  gradients);
+- ``my-digits.png``: the My digits tab with a few kept drawings, after a run.
 
 Nothing waits on a clock: each step waits for the signal that ends what it started.
 """
@@ -153,6 +158,43 @@ class Screenshots:
         panel.select_runs(panel.model.runs)
         self.save("runs-overlay.png")
 
+    def backprop_step(self) -> None:
+        """Two steps of the lab's run from a fresh network, shown backward, gradients checked."""
+        window = self.window
+        view = window.backprop_view
+        window.apply_preset(LAB_PRESET)
+        window.tabs.setCurrentWidget(view)
+        for _ in range(2):
+            window.experiment.step()
+            wait_for(window.controller.step_done, TRAIN_SECONDS)
+        view.backward_button.click()
+        view.gradient_check.button.click()
+        wait_for(view.gradient_check.finished, TRAIN_SECONDS)
+        self.save("backprop-step.png")
+        window.controller.stop()
+        wait_for(window.controller.run_finished, TRAIN_SECONDS)
+
+    def layers(self) -> None:
+        window = self.window
+        window.apply_preset("Deep sigmoid net (vanishing gradients)")
+        window.tabs.setCurrentWidget(window.layer_health_view)
+        self.train(fresh=True)
+        self.save("layers-deep-sigmoid.png")
+
+    def my_digits(self) -> None:
+        """Drawings of a few digits kept with their labels, then the lab's run."""
+        window = self.window
+        canvas = window.findChild(QWidget, "drawCanvas")
+        window.tabs.setCurrentWidget(window.draw_panel)
+        settle()
+        for digit in (0, 1, 3, 4, 7, 7, 1, 3):
+            draw_digit(canvas, digit)
+            window.my_digits.keep(canvas.bitmap(), digit)
+            canvas.clear()
+        window.apply_preset(LAB_PRESET)
+        self.train(fresh=True)
+        self.save("my-digits.png", window.my_digits_panel)
+
     def sweep(self) -> None:
         window = self.window
         window.library.panel.table.clearSelection()  # no stored runs over the plots
@@ -185,7 +227,7 @@ def main() -> int:
     try:
         for scene in (shots.main_window, shots.draw, shots.worst_errors, shots.quiz,
                       shots.framework_check, shots.lab_questions, shots.runs_overlay,
-                      shots.sweep):  # fmt: skip
+                      shots.sweep, shots.backprop_step, shots.layers, shots.my_digits):  # fmt: skip
             scene()
     finally:
         window.close()

@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
         self.library.overlays_changed.connect(self.training_view.show_runs)
         self.library.problems_found.connect(self.say)
         self.file_actions.model_opened.connect(self.form.set_config)
+        self.file_actions.model_opened.connect(self.library.clear_selection)
         self.file_actions.message.connect(self.say)
         self.my_digits.message.connect(self.say)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_scheme_changed)

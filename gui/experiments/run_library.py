@@ -133,6 +133,10 @@ class RunLibrary(QObject):
         self.panel.table.scrollToBottom()
         self.run_stored.emit(run)
 
+    def clear_selection(self, *_args) -> None:
+        """No stored run drawn over the plots (an opened model shows its own runs alone)."""
+        self.panel.table.clearSelection()
+
     # --- drawing -----------------------------------------------------------------------------
 
     def _load(self, run: Run) -> bool:

@@ -73,3 +73,14 @@ def test_labels_name_every_field_that_varies():
     assert varying_fields(runs) == ["learning_rate", "batch_size"]
     assert overlay_label(runs[1], varying_fields(runs)) == "run 2: lr 0.01, batch 32"
     assert varying_fields(runs[:1]) == []
+
+
+def test_opening_a_model_takes_the_overlays_off(make_window, stored_run, runs_folder, tmp_path):
+    store = RunStore(runs_folder)
+    store.save(stored_run(RunConfig(epochs=1, batch_size=64)))
+    window = make_window()
+    window.library.panel.select_runs(window.library.model.runs)
+    assert window.training_view.loss_plot.overlays
+    path = window.file_actions.save_model_to(tmp_path / "m.npz")
+    assert window.file_actions.open_model_from(path)
+    assert window.training_view.loss_plot.overlays == {}
