@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from engine.data.augment import training_redraw
 from engine.data.digits import N_CLASSES, load_lab_split
 from engine.files.model_file import save_model
 from engine.kernels import ENGINES
@@ -232,6 +233,7 @@ def main(argv: list[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.stde
         control=control,
         eval_every=args.eval_every,
         engine=args.engine,
+        redraw=training_redraw(data.X_train, data.scaler) if config.augment else None,
     )
     with _Interrupt(control) as interrupt:
         try:

@@ -10,12 +10,23 @@ height and has about 313 on pixels. The pipeline, one public function per stage:
 1. ``to_binary``: nonzero = ink.
 2. ``crop_to_ink``: the ink's bounding box, at full resolution (so that a small digit in a
    corner of a big canvas is not blurred away by an early down-sampling to 32x32).
-3. ``scale_to_box``: box -> 32 high x ``box_width`` wide, centred. Down-sampling is any-coverage
+3. ``normalize_pen``: the box at ``WORK_HEIGHT`` rows, its strokes thinned or thickened to the
+   dataset's mean width relative to the digit's height (``PEN_WIDTH``), cropped again.
+4. ``scale_to_box``: box -> 32 high x ``box_width`` wide, centred. Down-sampling is any-coverage
    (an output pixel is on if any source pixel under it is), so thin strokes never vanish;
    up-sampling is nearest neighbour.
-4. ``normalize_stroke_width``: dilate / erode one step at a time until n is in 256..412.
-5. ``deslant``: NIST's shear, lining up the left-most ink of the top and bottom rows.
-6. ``block_counts``: on pixels per 4x4 block -> 8x8 float counts 0..16.
+5. ``normalize_stroke_width``: dilate / erode one step at a time until n is in 256..412.
+6. ``deslant``: NIST's shear, lining up the left-most ink of the top and bottom rows.
+7. ``block_counts``: on pixels per 4x4 block -> 8x8 float counts 0..16.
+
+Why step 3: the bounding box includes the pen. The dataset's strokes are all about as thick for
+the digit's size, so their centres sit at about the same places in the 20x32 box; drawn with a
+pen twice as thick (or with the canvas's pen, small in a corner), the centres move inwards, and
+the thinning of step 5, done after the stretch, cannot move them back: a thick "0" turned into a
+"1"-like blob. The dataset's strokes are thick: rendered large (as ``bench/drawing_quality.py``
+does), training digits measure about 0.2 of their height (median ``stroke_width``), some 6 of
+the frame's 32 rows. ``PEN_WIDTH`` = 0.18 was chosen among 0.12..0.24 on re-drawn *training*
+digits, not on the test digits the bench reports. Step 5 remains, as NIST's.
 
 Thin digits: stretched to 20 pixels, a plain "1" would become a solid block, but the dataset's
 ones are bars two to three blocks wide in the middle (mean column ink of class 1 is about
@@ -25,10 +36,11 @@ ones are bars two to three blocks wide in the middle (mean column ink of class 1
 columns 2-6 and reads as a 2, 3 or 7; the dataset's flags are short blobs left of a thick stem.
 So the width that counts is the smaller of the box's and ``CORE_FACTOR`` times the ink's width
 in the middle 40 % of its rows (``core_width``), where a 1 is just its stem, whereas any other
-digit spans most of its width there (in ``load_digits()`` the rule never narrows a box).
-Boxes of at most ``MASS_CENTRED`` pixels are centred on their ink's centre of mass, as the
-dataset's ones are, so a flag does not push the stem off centre. ``digit_stages`` returns every
-stage for display. NumPy only (no Qt, SciPy).
+digit spans most of its width there (in ``load_digits()`` the rule never narrows a box, with or
+without step 3). Boxes of at most ``MASS_CENTRED`` pixels are centred on their ink's centre of
+mass, as the dataset's ones are, so a flag does not push the stem off centre. ``digit_stages``
+returns every stage for display. NumPy, and SciPy's distance transform in step 3, imported when
+first used (the app's start-up imports neither SciPy nor scikit-learn); no Qt.
 """
 
 from __future__ import annotations
@@ -42,11 +54,23 @@ BOX_WIDTH = 20
 MIN_ON, MAX_ON = 256, 412
 FULL_ASPECT = 0.4  # ink at least this wide (width / height) is stretched to the full 20 pixels
 CORE_ROWS = (0.3, 0.7)  # the middle rows of the ink box, where a 1 is only its stem
-CORE_FACTOR = 1.8  # ink width counted = min(box width, CORE_FACTOR * width in those rows)
-MASS_CENTRED = 12  # boxes at most this wide (ones) are centred on the ink's centre of mass ...
+# Since step 3 the stem of a "1" is 0.18 of its height wide, whatever the pen: CORE_FACTOR 1.6
+# (was 1.8) keeps a flagged "1" narrow; MASS_CENTRED 14 (was 12) still covers its box.
+CORE_FACTOR = 1.6  # ink width counted = min(box width, CORE_FACTOR * width in those rows)
+MASS_CENTRED = 14  # boxes at most this wide (ones) are centred on the ink's centre of mass ...
 MASS_CENTRE = 16.5  # ... put at this x (pixels from the left), where the dataset's ones have it
+PEN_WIDTH = 0.18  # the dataset's mean stroke width (``stroke_width``), a fraction of the height
+WORK_HEIGHT = 64  # rows at which the pen is normalised: twice the frame's, so 2:1 down to it
+MAX_WORK_ASPECT = 2  # working width at most this many times the height
 _MIN_WIDTH = 2
 _MAX_STEPS = 8
+
+
+def _padded(binary: np.ndarray, k: int) -> np.ndarray:
+    """``binary`` (H, W) inside ``k`` rows and columns of False (``np.pad`` costs 60 us)."""
+    out = np.zeros((binary.shape[0] + 2 * k, binary.shape[1] + 2 * k), dtype=binary.dtype)
+    out[k : k + binary.shape[0], k : k + binary.shape[1]] = binary
+    return out
 
 
 def to_binary(bitmap: np.ndarray) -> np.ndarray:
@@ -100,11 +124,6 @@ def resample_binary(binary: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return _resample_axis(_resample_axis(binary, shape[0], 0), shape[1], 1)
 
 
-def to_binary_32(bitmap: np.ndarray) -> np.ndarray:
-    """Whole canvas (H, W) as a bool (32, 32) thumbnail (display only; the pipeline crops first)."""
-    return resample_binary(to_binary(bitmap), (FRAME, FRAME))
-
-
 def core_width(cropped: np.ndarray) -> int:
     """Width of the ink in the middle rows (``CORE_ROWS``) of an ink box (h, w), h, w >= 1.
 
@@ -129,6 +148,76 @@ def box_width(height: int, width: int, core: int | None = None) -> int:
     return int(np.clip(round(BOX_WIDTH * width / (height * FULL_ASPECT)), _MIN_WIDTH, BOX_WIDTH))
 
 
+def to_working_resolution(cropped: np.ndarray) -> np.ndarray:
+    """Resample an ink box (h, w) to ``WORK_HEIGHT`` rows, keeping its aspect ratio.
+
+    Width at most ``MAX_WORK_ASPECT`` times the height; any-coverage when shrinking, nearest
+    neighbour when growing (``resample_binary``). An empty box stays empty.
+    """
+    if cropped.size == 0:
+        return cropped
+    h, w = cropped.shape
+    width = int(np.clip(round(w * WORK_HEIGHT / h), 1, MAX_WORK_ASPECT * WORK_HEIGHT))
+    return resample_binary(cropped, (WORK_HEIGHT, width))
+
+
+def stroke_width(binary: np.ndarray) -> float:
+    """Mean stroke width of the ink of a bool image (H, W), in pixels: twice its area over its
+    outline's length (a stroke of length L and width w has area L w and outline about 2 L).
+
+    The outline is counted as ink/paper transitions along rows and columns, times pi / 4, the
+    mean ratio of a curve's length to its axis-aligned steps. 0 if there is no ink.
+    """
+    area = int(np.count_nonzero(binary))
+    if area == 0:
+        return 0.0
+    p = _padded(binary, 1)
+    steps = np.count_nonzero(p[1:] != p[:-1]) + np.count_nonzero(p[:, 1:] != p[:, :-1])
+    return 2.0 * area / (steps * np.pi / 4)
+
+
+def normalize_pen(cropped: np.ndarray, width: float = PEN_WIDTH) -> np.ndarray:
+    """Redraw an ink box with the dataset's relative pen width, then crop it again.
+
+    The box is brought to ``WORK_HEIGHT`` rows (``to_working_resolution``); if its mean stroke
+    width (``stroke_width``) is not ``width`` times the height, the strokes are thinned or
+    thickened by half the difference on each side (Euclidean distance transform, SciPy). This is
+    done before the box is stretched because the box includes the pen: drawn with a thick pen,
+    the strokes' centres would otherwise sit too far inside the 20x32 box, where thinning in the
+    frame cannot bring them back. Parts of a stroke thinner than the thinning (a flourish drawn
+    with a light touch) may vanish; if everything would, the ink is left as it is.
+
+    Parameters
+    ----------
+    cropped : np.ndarray of bool, shape (h, w)
+        An ink bounding box (``crop_to_ink``); (0, 0) if empty.
+    width : float
+        Target mean stroke width, as a fraction of the ink's height as drawn (the new pen then
+        makes the box a little taller or shorter: measured so, it reads better).
+
+    Returns
+    -------
+    np.ndarray of bool, shape (WORK_HEIGHT', w')
+        The re-drawn ink cropped to its new bounding box; (0, 0) if empty.
+    """
+    from scipy import ndimage  # lazily: the app's start-up must not import SciPy
+
+    work = to_working_resolution(cropped)
+    if work.size == 0:
+        return work
+    change = (width * WORK_HEIGHT - stroke_width(work)) / 2
+    if abs(change) < 1:  # ink pixels are >= 1 from the paper and paper >= 1 from the ink
+        return crop_to_ink(work)
+    if change < 0:
+        inside = ndimage.distance_transform_edt(_padded(work, 1))[1:-1, 1:-1]
+        thinned = inside > -change
+        work = thinned if thinned.any() else work
+    elif change > 0:
+        margin = int(np.ceil(change)) + 1
+        work = ndimage.distance_transform_edt(~_padded(work, margin)) <= change
+    return crop_to_ink(work)
+
+
 def scale_to_box(cropped: np.ndarray) -> np.ndarray:
     """Stretch an ink box (h, w) to 32 high by ``box_width`` wide, centred in a (32, 32) frame.
 
@@ -150,7 +239,7 @@ def scale_to_box(cropped: np.ndarray) -> np.ndarray:
 
 
 def _neighbours(frame: np.ndarray) -> list[np.ndarray]:
-    p = np.pad(frame, 1)  # outside the frame counts as off, as in NIST's morphchr.c
+    p = _padded(frame, 1)  # outside the frame counts as off, as in NIST's morphchr.c
     return [p[:-2, 1:-1], p[2:, 1:-1], p[1:-1, :-2], p[1:-1, 2:]]
 
 
@@ -250,7 +339,8 @@ class DigitStages:
     cropped : np.ndarray of bool, shape (h, w)
         Its ink bounding box; (0, 0) if empty.
     scaled, stroked, frame : np.ndarray of bool, shape (32, 32)
-        Box stretched and centred; then stroke width normalised; then deslanted (final frame).
+        Pen normalised, box stretched and centred; then stroke width normalised (NIST's on-pixel
+        count); then deslanted (final frame).
     digit : np.ndarray of float64, shape (8, 8)
         On pixels per 4x4 block of ``frame``, 0..16: what the network receives.
     """
@@ -267,15 +357,10 @@ def digit_stages(bitmap: np.ndarray, correct_slant: bool = True) -> DigitStages:
     """Run the whole pipeline on a drawing (H, W), nonzero = ink, keeping every stage."""
     binary = to_binary(bitmap)
     cropped = crop_to_ink(binary)
-    scaled = scale_to_box(cropped)
+    scaled = scale_to_box(normalize_pen(cropped))
     stroked = normalize_stroke_width(scaled)
     frame = deslant(stroked) if correct_slant else stroked
     return DigitStages(binary, cropped, scaled, stroked, frame, block_counts(frame))
-
-
-def normalize_32(bitmap: np.ndarray, correct_slant: bool = True) -> np.ndarray:
-    """NIST-normalised bool (32, 32) frame of a drawing (H, W), nonzero = ink."""
-    return digit_stages(bitmap, correct_slant).frame
 
 
 def bitmap_to_digit(bitmap: np.ndarray, correct_slant: bool = True) -> np.ndarray:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from engine.core.mlp import MLP
+from engine.data.augment import training_redraw
 from engine.data.digits import N_CLASSES, DigitsSplit
 from engine.training.config import RunConfig
 from engine.training.control import TrainingControl
@@ -131,6 +132,7 @@ def run_sweep(
             control=control,
             eval_every=eval_every,
             engine=engine,
+            redraw=training_redraw(data.X_train, data.scaler) if config.augment else None,
         ):
             yield index, record
             if isinstance(record, RunEnded) and record.status == "stopped":

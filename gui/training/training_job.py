@@ -23,6 +23,7 @@ from engine import (
     UpdateLosses,
     run_training,
 )
+from engine.data.augment import training_redraw
 from engine.training.records import Record
 from gui.jobs import Report
 
@@ -52,12 +53,12 @@ class Pacing:
 class TrainingSet:
     """What a run trains on and is measured against besides the test set: the training
     samples (the lab's, and the user's drawings when they train too), the user's drawings as an
-    extra evaluation, and, to re-draw each epoch's samples, their raw 8x8 counts."""
+    extra evaluation, and the scaler that standardised them all (to re-draw each epoch's
+    samples, ``engine.data.augment.training_redraw``)."""
 
     X: np.ndarray
     y: np.ndarray
     scaler: Standardizer
-    raw: np.ndarray  # the training samples' raw counts (n, 64)
     X_mine: np.ndarray | None = None
     y_mine: np.ndarray | None = None
 
@@ -69,22 +70,15 @@ class TrainingSet:
         my_labels: np.ndarray | None = None,
         train_on_them: bool = False,
     ) -> "TrainingSet":
-        raw = data.scaler.inverse_transform(data.X_train)
         if my_digits is None or not len(my_digits):
-            return cls(data.X_train, data.y_train, data.scaler, raw)
+            return cls(data.X_train, data.y_train, data.scaler)
         mine_raw = np.asarray(my_digits, dtype=np.float64).reshape(-1, 64)
         X_mine, y_mine = data.scaler.transform(mine_raw), np.asarray(my_labels, dtype=np.intp)
         if not train_on_them:
-            return cls(data.X_train, data.y_train, data.scaler, raw, X_mine, y_mine)
+            return cls(data.X_train, data.y_train, data.scaler, X_mine, y_mine)
         X = np.concatenate([data.X_train, X_mine])
         y = np.concatenate([data.y_train, y_mine.astype(data.y_train.dtype)])
-        return cls(X, y, data.scaler, np.concatenate([raw, mine_raw]), X_mine, y_mine)
-
-    def redraw(self, rng: np.random.Generator) -> np.ndarray:
-        """This epoch's training inputs: every sample re-drawn (``engine.data.augment``)."""
-        from engine.data.augment import augment_images
-
-        return self.scaler.transform(augment_images(self.raw, rng))
+        return cls(X, y, data.scaler, X_mine, y_mine)
 
 
 @dataclass(frozen=True)
@@ -154,7 +148,7 @@ class TrainingWork:
             self.model, training.X, training.y, data.X_test, data.y_test,
             config=self.config, control=self.control, eval_every=self.eval_every,
             engine=self.engine, X_mine=training.X_mine, y_mine=training.y_mine,
-            redraw=training.redraw if self.config.augment else None,
+            redraw=training_redraw(training.X, training.scaler) if self.config.augment else None,
         ):  # fmt: skip
             buffer.append(record)
             if isinstance(record, UpdateLosses):

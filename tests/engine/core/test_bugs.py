@@ -7,6 +7,7 @@ import pytest
 from engine import ACTIVATIONS, MLP, READABLE, RunConfig, run_training
 from engine.core.bugs import BUGS, Bug, buggy_backward, get_bug
 from engine.core.gradient_check import check_gradients
+from engine.training.loop import EXPLOSION_FACTOR
 from engine.training.records import Evaluation, RunStarted
 
 HIDDEN = [(7,), (6, 5), (6, 5, 4)]
@@ -177,6 +178,8 @@ def train_two_epochs(digits, bug: str | None, hidden=(32, 16), init="glorot"):
     )
     evaluations = [r for r in records if isinstance(r, Evaluation)]
     assert records[0].trained_by == READABLE
+    if bug != "wrong_sign":
+        assert records[-1].status == "completed"
     return model, [e.train_loss for e in evaluations]
 
 
@@ -194,11 +197,22 @@ def test_a_hidden_layer_bug_slows_training_down(digits, correct_losses, name):
     assert losses[-1] > 1.3 * correct_losses[-1]
 
 
-def test_the_wrong_sign_makes_training_climb_the_loss(digits, correct_losses):
-    _, losses = train_two_epochs(digits, "wrong_sign")
+def test_the_wrong_sign_makes_training_climb_the_loss_until_the_run_stops(digits, correct_losses):
+    model = MLP(64, (32, 16), 10, init="glorot", seed=0)
+    initial = {key: value.copy() for key, value in model.params.items()}
+    model.bug = "wrong_sign"
+    records = list(run_training(model, digits.X_train, digits.y_train, config=RunConfig(epochs=2)))
+    losses = [r.train_loss for r in records if isinstance(r, Evaluation)]
     assert correct_losses[-1] < correct_losses[0]
     assert losses[0] == correct_losses[0]
-    assert losses[1] > 10 * losses[0] and losses[2] > losses[1]
+    # gradient ascent: the loss climbs past 100x the initial one in the first epoch, and the
+    # run ends there as diverged, back to the only sound weights (the initial ones)
+    assert losses[1] > EXPLOSION_FACTOR * losses[0]
+    end = records[-1]
+    assert (end.status, end.epochs_completed, end.weights_from_update) == ("diverged", 1, 0)
+    assert "overshoot" in end.reason and "smaller learning rate" in end.reason
+    for key, value in initial.items():
+        np.testing.assert_array_equal(model.params[key], value)
 
 
 def test_without_the_bias_gradient_the_biases_never_move(digits):

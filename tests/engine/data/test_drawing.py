@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ast
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +26,11 @@ from engine.data.drawing import (
     deslant,
     digit_stages,
     dilate,
-    normalize_32,
+    normalize_pen,
     normalize_stroke_width,
     resample_binary,
     scale_to_box,
-    to_binary_32,
+    stroke_width,
 )
 
 
@@ -153,7 +154,7 @@ def test_empty_bitmap_gives_zeros(shape):
     assert out.shape == (8, 8)
     assert out.dtype == np.float64
     assert not out.any()
-    assert not normalize_32(np.zeros(shape, dtype=bool)).any()
+    assert not digit_stages(np.zeros(shape, dtype=bool)).frame.any()
 
 
 @pytest.mark.parametrize("shape", [(32, 32), (280, 280), (64, 100), (300, 17), (3, 3), (1, 1)])
@@ -193,8 +194,6 @@ def test_stages_are_consistent():
         assert frame.shape == (32, 32) and frame.dtype == np.bool_
     np.testing.assert_array_equal(stages.digit, block_counts(stages.frame))
     np.testing.assert_array_equal(stages.digit, bitmap_to_digit(bitmap))
-    np.testing.assert_array_equal(stages.frame, normalize_32(bitmap))
-    assert to_binary_32(bitmap).shape == (32, 32)
 
 
 def test_box_is_20_by_32_at_columns_6_to_25():
@@ -229,11 +228,13 @@ def _accuracy(lab, transform) -> float:
     return clf.score(scaler.transform(redrawn), y_te)
 
 
-# Measured with LogisticRegression: original 0.970; a 0.948; b 0.919 / 0.933; c 0.930;
-# d 0.952. Redrawing re-centres each digit on its ink box (the dataset's ink is not exactly
-# centred, as NIST deslanted after centring), so about 2 points are lost even unchanged.
-# Shrinking with nearest neighbour and thickening the pen also destroy some detail, so the
-# transformed cases get a looser bound of 8 points.
+# Measured with LogisticRegression: original 0.970; a 0.944; b 0.930 / 0.915; c 0.933;
+# d 0.919 (before ``normalize_pen``: a 0.948; b 0.919 / 0.933; c 0.930; d 0.952). Redrawing
+# re-centres each digit on its ink box (the dataset's ink is not exactly centred, as NIST
+# deslanted after centring), so about 2 points are lost even unchanged. Shrinking with nearest
+# neighbour and thickening the pen also destroy some detail, so the transformed cases get a
+# looser bound of 8 points. The styles of bench/drawing_quality.py measure the pipeline on
+# drawings rendered large; these 32x32 re-drawings keep its behaviour on small inputs in check.
 @pytest.mark.parametrize(
     ("case", "transform", "max_drop"),
     [
@@ -292,6 +293,42 @@ def test_stroke_width_normalisation_reaches_range():
     assert not normalize_stroke_width(np.zeros((32, 32), dtype=bool)).any()
 
 
+@pytest.mark.parametrize("pen", [6, 20, 40])
+def test_stroke_width_measures_the_pen(pen):
+    ring = draw_strokes(ellipse(140, 140, 60, 105), pen)
+    assert stroke_width(ring) == pytest.approx(pen, rel=0.1)
+    assert stroke_width(np.zeros((5, 5), dtype=bool)) == 0
+
+
+@pytest.mark.parametrize("pen", [4, 18, 48])
+def test_normalize_pen_gives_the_datasets_stroke_width(pen):
+    for segments in (ellipse(140, 140, 60, 105), STROKE_DIGITS["4"][1]):
+        work = normalize_pen(crop_to_ink(draw_strokes(segments, pen)))
+        assert work.any(axis=0).all() and work.any(axis=1).all()  # cropped again
+        # Relative to the height as drawn (WORK_HEIGHT rows); within about a pixel each side,
+        # the distance transform's step.
+        width = stroke_width(work) / drawing.WORK_HEIGHT
+        assert width == pytest.approx(drawing.PEN_WIDTH, abs=2.5 / drawing.WORK_HEIGHT)
+    assert normalize_pen(np.zeros((0, 0), dtype=bool)).shape == (0, 0)
+
+
+@pytest.mark.parametrize("name", ["0", "4", "4 open", "7"])
+def test_the_pen_hardly_matters(name):
+    """The same strokes with a 6 px and a 40 px pen give nearly the same digit (the pipeline
+    before ``normalize_pen``: 1.0 to 3.7 counts apart on average; now 0.5 to 0.8)."""
+    segments = STROKE_DIGITS[name][1]
+    thin, thick = (bitmap_to_digit(draw_strokes(segments, pen)) for pen in (6, 40))
+    assert np.abs(thin - thick).mean() < 1.0
+
+
+def test_a_thick_pen_does_not_pull_the_strokes_inwards():
+    """Drawn with a 60 px pen, a "0" keeps its sides in the outer columns (1-2 and 5-6), as the
+    dataset's zeros, instead of becoming a blob in the middle."""
+    zero = bitmap_to_digit(draw_strokes(ellipse(140, 140, 70, 100), 60))
+    columns = zero.sum(axis=0)
+    assert columns[[1, 2]].sum() > columns[[3, 4]].sum() < columns[[5, 6]].sum()
+
+
 def test_deslant_makes_a_leaning_bar_upright():
     frame = np.zeros((32, 32), dtype=bool)
     for r in range(32):
@@ -302,24 +339,24 @@ def test_deslant_makes_a_leaning_bar_upright():
     assert max(left) - min(left) <= 1
 
 
-def test_engine_module_imports_only_numpy():
+def test_engine_module_imports_only_numpy_at_module_level():
+    """SciPy only inside the function that needs it: the app's start-up must not import it."""
     tree = ast.parse(Path(drawing.__file__).read_text())
-    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    names = {a.name for n in top if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module for n in top if isinstance(n, ast.ImportFrom)}
     assert names <= {"numpy", "dataclasses", "__future__"}, names
+    inner = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} - names
+    assert inner <= {"scipy"}, inner
 
 
-def test_fast_enough_for_every_mouse_move():
-    canvas = np.zeros((280, 280), dtype=bool)
-    canvas[40:240:7, 60:220] = True
-    canvas[40:240, 60:220:9] = True
-    bitmap_to_digit(canvas)
-    times = []
-    for _ in range(50):
-        t0 = time.perf_counter()
-        bitmap_to_digit(canvas)
-        times.append(time.perf_counter() - t0)
-    assert np.median(times) < 0.005
+def test_importing_the_pipeline_does_not_import_scipy():
+    code = (
+        "import sys; import engine.data.drawing, engine.data.augment; "
+        "sys.exit(any(m == 'scipy' or m.startswith(('scipy.', 'sklearn')) for m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parents[3]
+    assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
 
 
 @pytest.mark.parametrize("pen", [12, 18, 24])
@@ -340,8 +377,11 @@ def test_flagged_one_has_the_datasets_column_ink(lab, base):
     assert int(np.argmax(corr)) == 1, np.round(corr, 2)
     assert corr[1] > 0.9
     assert column_ink[[0, 1, 6, 7]].sum() <= 0.05 * column_ink.sum()  # the flag is a short blob
+    # A narrow box, not the flag stretched over 20 pixels. Its stem is as wide as the dataset's
+    # strokes (``normalize_pen``): 0.18 of the height, 9 of 32 pixels once a plain "1" is
+    # stretched; with the flag, 12 or 13 (the dataset's ones span 4 to 6 blocks of 4 pixels).
     scaled_cols = np.flatnonzero(stages.scaled.any(axis=0))
-    assert scaled_cols.size <= 8  # a narrow box, not the flag stretched over 20 pixels
+    assert scaled_cols.size <= 14
 
 
 @pytest.mark.parametrize("pen", [12, 18, 24])
@@ -363,8 +403,10 @@ def test_core_width_ignores_flag_and_base():
 
 
 def test_core_rule_never_narrows_a_dataset_digit(lab):
-    """In load_digits() every digit's middle rows are wide: the box rule is unchanged there."""
+    """In load_digits() every digit's middle rows are wide: the box rule is unchanged there,
+    before and after the pen's normalisation."""
     for image in lab[0].images:
         cropped = crop_to_ink(counts_to_bitmap(image))
-        h, w = cropped.shape
-        assert box_width(h, w, core_width(cropped)) == box_width(h, w)
+        for box in (cropped, normalize_pen(cropped)):
+            h, w = box.shape
+            assert box_width(h, w, core_width(box)) == box_width(h, w)

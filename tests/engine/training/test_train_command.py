@@ -208,3 +208,23 @@ def test_progress_line_shows_on_a_terminal_and_is_erased():
     piped = io.StringIO()
     ProgressLine(piped, per_epoch=100).show(UpdateLosses(1, 1, np.zeros(50)))
     assert piped.getvalue() == ""  # nothing but the lab's lines when not on a terminal
+
+
+def test_augment_trains_on_re_drawn_digits_reproducibly(tmp_path):
+    args = ("--hidden", "16", "--epochs", "1", "--json", "--eval-every", "500")
+    plain = train(*args)
+    first = train(*args, "--augment", "--save", str(tmp_path / "a.npz"))
+    again = train(*args, "--augment")
+    assert plain.returncode == first.returncode == again.returncode == 0, first.stderr
+
+    def rows(result):
+        return [{k: v for k, v in json.loads(line).items() if k != "elapsed"}
+                for line in result.stdout.splitlines()]  # fmt: skip
+
+    # the same seed re-draws the same digits: every figure is the same; without --augment the
+    # first 500 updates see other inputs, so the figures after them differ
+    assert rows(first) == rows(again)
+    assert rows(first)[0] == rows(plain)[0]  # the same initial network
+    assert rows(first)[1]["train_loss"] != rows(plain)[1]["train_loss"]
+    assert rows(first)[-1]["test_accuracy"] > 0.85
+    assert load_model_file(tmp_path / "a.npz").config.augment
