@@ -40,8 +40,8 @@ from scipy import ndimage
 from sklearn.neural_network import MLPClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from engine import MLP, RunConfig, fit, load_lab_split  # noqa: E402
-from engine.data.augment import KEEP_FOR_TRAINING, augment_images  # noqa: E402
+from engine import MLP, RunConfig, RunEnded, load_lab_split, load_model_file, run_training  # noqa: E402
+from engine.data.augment import KEEP_FOR_TRAINING, augment_images, training_redraw  # noqa: E402
 from engine.data.drawing import bitmap_to_digit, dilate  # noqa: E402
 
 CANVAS = 256  # the Draw tab's bitmap (gui/draw/canvas.py, RESOLUTION; its pen is 18 px)
@@ -158,41 +158,27 @@ AUGMENTATIONS = {  # name: keep (None: no augmentation)
 }
 
 
-def augmented_epochs(split, raw_train, seed: int, keep: float, epochs: int) -> list[np.ndarray]:
-    """Each epoch's training inputs: ``augment_images(raw_train, rng, keep=keep)``, scaled by the
-    split's scaler, one generator per seed (the loop the training command would run)."""
-    rng = np.random.default_rng(seed)
-    return [
-        split.scaler.transform(augment_images(raw_train, rng, keep=keep)) for _ in range(epochs)
-    ]
-
-
-def train(config: RunConfig, split, seed: int, epochs_X: list[np.ndarray] | None) -> MLP:
-    """Train a fresh ``config`` network on the training set, or on ``epochs_X[e]`` in epoch e."""
-    config = config.with_changes(seed=seed)
+def train(config: RunConfig, split, seed: int, keep: float | None) -> MLP:
+    """Train a fresh ``config`` network as the app and ``main.py train`` do: ``run_training``, with
+    ``config.augment`` and ``training_redraw`` (re-drawing all but ``keep`` of the images each
+    epoch) unless ``keep`` is None."""
+    config = config.with_changes(seed=seed, augment=keep is not None)
     model = config.build_model()
-    options = dict(learning_rate=config.learning_rate, batch_size=config.batch_size)
-    if epochs_X is None:
-        fit(model, split.X_train, split.y_train, epochs=config.epochs, seed=seed, **options)
-        return model
-    for epoch in range(config.epochs):
-        # A new shuffling seed per epoch, as one run of ``epochs`` epochs would have.
-        fit(model, epochs_X[epoch], split.y_train, epochs=1, seed=seed * 1000 + epoch, **options)
+    redraw = None if keep is None else training_redraw(split.X_train, split.scaler, keep)
+    records = run_training(model, split.X_train, split.y_train, config=config, redraw=redraw)
+    end = [r for r in records if isinstance(r, RunEnded)][0]
+    assert end.status == "completed", end.reason
     return model
 
 
-def augmentation_table(split, raw_train, remade: dict[str, np.ndarray], seeds: int) -> None:
+def augmentation_table(split, remade: dict[str, np.ndarray], seeds: int) -> None:
     tests = {"originals": split.X_test}
     tests.update({name: split.scaler.transform(raw) for name, raw in remade.items()})
-    most_epochs = max(config.epochs for config in NETS.values())
     scores = {(net, name): [] for net in NETS for name in AUGMENTATIONS}
     for seed in range(seeds):
         for name, keep in AUGMENTATIONS.items():
-            epochs_X = None
-            if keep is not None:  # the same re-drawn epochs for both networks
-                epochs_X = augmented_epochs(split, raw_train, seed, keep, most_epochs)
             for net, config in NETS.items():
-                model = train(config, split, seed, epochs_X)
+                model = train(config, split, seed, keep)
                 scores[net, name].append([model.accuracy(X, split.y_test) for X in tests.values()])
     print(
         f"Test accuracy, median of {seeds} seeds (initial weights, shuffling, re-drawings); "
@@ -215,6 +201,28 @@ def augmentation_table(split, raw_train, remade: dict[str, np.ndarray], seeds: i
     print()
     print("Targets: drawings' mean +0.030 or more; originals -0.010 or better.")
     print()
+
+
+def models_table(split, remade: dict[str, np.ndarray], paths: list[str]) -> None:
+    """Accuracy of saved models on the test digits and on their re-made drawings, each model
+    with its own scaler (as the app uses it)."""
+    print("| model file | augment | originals | " + " | ".join(STYLES) + " | drawings' mean |")
+    print("|---|---|---|" + "---|" * (len(STYLES) + 1))
+    for path in paths:
+        saved = load_model_file(path)
+        scaler = saved.scaler or split.scaler
+        scores = [
+            saved.model.accuracy(scaler.transform(raw), split.y_test) for raw in remade.values()
+        ]
+        base = saved.model.accuracy(scaler.transform(raw_of(split)), split.y_test)
+        cells = " | ".join(f"{a:.3f}" for a in scores)
+        augment = "yes" if saved.config and saved.config.augment else "no"
+        print(f"| {Path(path).name} | {augment} | {base:.3f} | {cells} | {np.mean(scores):.3f} |")
+    print()
+
+
+def raw_of(split) -> np.ndarray:
+    return np.rint(split.scaler.inverse_transform(split.X_test))
 
 
 # --- 3. other re-drawings, the "1" checks, timings -------------------------------------------
@@ -374,18 +382,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=7, help="seeds per network (default 7)")
     parser.add_argument("--no-training", action="store_true", help="skip the augmentation table")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        metavar="FILE",
+        help="only score these saved models (main.py train --save) on the re-made drawings",
+    )
     args = parser.parse_args()
 
     split = load_lab_split()
     raw_train = np.rint(split.scaler.inverse_transform(split.X_train))
     raw_test = np.rint(split.scaler.inverse_transform(split.X_test))
     remade = remade_test_digits(raw_test)
+    if args.models:
+        models_table(split, remade, args.models)
+        return
 
     print("## The pipeline: test digits re-made as drawings\n")
     pipeline_table(split, remade)
     if not args.no_training:
         print("## Augmentation\n")
-        augmentation_table(split, raw_train, remade, args.seeds)
+        augmentation_table(split, remade, args.seeds)
     print("## Other re-drawings\n")
     count_cases_table(split, raw_test)
     ones_checks(split)

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.data.digits import N_CLASSES
 from engine.files.atomic import TEMP_SUFFIX, write_atomic
 from engine.files.json_file import parse_json
 from engine.files.npz_reader import ArrayRule, NpzError, NpzReader
@@ -41,7 +42,6 @@ FORMAT_TAG = "backprop-lab-my-digits"
 FORMAT_VERSION = 1
 READABLE_VERSIONS = (1,)
 FILE_NAME = "my-digits.npz"
-N_CLASSES = 10
 MAX_COUNT = 16  # an 8x8 cell counts the on pixels of a 4x4 block
 MAX_DRAWINGS = 5000
 MIN_SIDE, MAX_SIDE = 8, 512  # of a bitmap

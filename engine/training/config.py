@@ -137,17 +137,18 @@ class RunConfig:
             rule += f" {self.momentum:g}"
         return (
             f"{net}, {rule} lr {self.learning_rate:g}, batch {self.batch_size}, "
-            f"{self.epochs} epochs"
+            f"{self.epochs} epochs" + (", augmented" if self.augment else "")
         )
 
     def describe(self) -> str:
-        """``64 → 10 sigmoid → 10 · SGD, lr 0.1, batch 1``."""
+        """``64 → 10 sigmoid → 10 · SGD, lr 0.1, batch 1`` (then ``, augmented`` with augment)."""
         layers = " → ".join(["64", *(f"{h} {self.activation}" for h in self.hidden_sizes), "10"])
         choice = OPTIMIZER_CHOICES[self.optimizer_choice]
         rule = choice.label
         if choice.uses_momentum:
             rule += f" {self.momentum:g}"
-        return f"{layers} · {rule}, lr {self.learning_rate:g}, batch {self.batch_size}"
+        augmented = ", augmented" if self.augment else ""
+        return f"{layers} · {rule}, lr {self.learning_rate:g}, batch {self.batch_size}{augmented}"
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

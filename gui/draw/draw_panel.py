@@ -14,7 +14,7 @@ row); on the right the stages over the prediction (the big digit beside the prob
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -53,6 +53,7 @@ class DrawPanel(QWidget):
     """
 
     prediction_updated = Signal()
+    _pipeline_ready = False
 
     def __init__(
         self, session: Session, keeper: MyDigitsKeeper | None = None, parent: QWidget | None = None
@@ -159,6 +160,18 @@ class DrawPanel(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(self.canvas_column, 1)
         layout.addLayout(right, 1)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's naming)
+        super().showEvent(event)
+        if not self._pipeline_ready:
+            # The pipeline imports SciPy's ndimage on first use (0.2 s, kept off the app's
+            # start-up): do it once the tab is on screen rather than at the first stroke.
+            self._pipeline_ready = True
+            QTimer.singleShot(0, self._warm_up_pipeline)
+
+    @staticmethod
+    def _warm_up_pipeline() -> None:
+        digit_stages(np.eye(4, dtype=bool))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's naming)
         """The canvas column as wide as the square canvas the height allows: the stages and

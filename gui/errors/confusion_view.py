@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-N_CLASSES = 10
+from engine import N_CLASSES
+
 CELL = 26  # pixels
 
 

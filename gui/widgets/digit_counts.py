@@ -5,7 +5,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-N_CLASSES = 10
+from engine import N_CLASSES
+
 CELL = 26  # pixels, as the confusion matrix's
 
 

@@ -6,7 +6,8 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
-N_CLASSES = 10
+from engine import N_CLASSES
+
 BAR_NEUTRAL = (150, 160, 175)
 BAR_PREDICTED = (40, 110, 200)
 BAR_RIGHT = (40, 160, 80)

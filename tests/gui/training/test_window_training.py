@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QCheckBox, QLabel
 
 from engine import RunConfig
 
@@ -219,3 +219,22 @@ def test_closing_mid_run_exits_the_process_cleanly_and_quickly(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # no Qt warning
     assert "running False, stored ['stopped']" in result.stdout
+
+
+def test_the_augment_box_trains_on_re_drawn_digits(make_window, qtbot):
+    window = make_window()
+    box = window.form.findChild(QCheckBox, "augmentInput")
+    assert not box.isChecked() and "re-drawn" in box.toolTip()  # off: the lab's numbers
+    config = RunConfig(hidden_sizes=(16,), epochs=1)
+    plain = train(window, qtbot, config, button="scratch_button")
+    window.form.set_config(config)
+    box.click()
+    assert window.form.config().augment
+    with qtbot.waitSignal(window.controller.run_finished, timeout=RUN_TIMEOUT) as blocker:
+        qtbot.mouseClick(window.controls.scratch_button, Qt.MouseButton.LeftButton)
+    drawn = blocker.args[0]
+    assert drawn.status == "completed" and drawn.config.augment
+    # the same initial network and order of samples, re-drawn inputs: other losses
+    assert not np.array_equal(drawn.history.update_losses, plain.history.update_losses)
+    assert drawn.history.final.test_accuracy > 0.85
+    assert window.library.model.runs[-1].config.describe().endswith(", augmented")
