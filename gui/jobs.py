@@ -17,7 +17,8 @@ The ``Job`` keeps both until the thread has ended, then drops them.
 ``wait()`` joins the thread and then delivers, synchronously, what it reported and returned:
 closing the window mid-run can still record how the run ended.
 
-When a job ends, the memory freed during it is handed back to the system (``release_freed_memory``):
+When a job has ended and ``finished`` has been handled, the memory freed meanwhile is handed back
+to the system (``release_freed_memory``):
 glibc keeps freed heap pages in the process, so a 2,000-epoch run in the window (every frame
 builds arrays as long as the run so far, then frees them) otherwise left about 20 MB of free
 pages counted in the app's memory (``bench/bench_memory.py``).
@@ -143,5 +144,5 @@ class Job(QObject):
         self._thread.wait()  # it has ended: returns at once
         self._thread = self._worker = None
         self._done = True
-        release_freed_memory()
         self.finished.emit(self._result)
+        release_freed_memory()  # after the slots above: a run's end saves it, which frees much

@@ -39,8 +39,9 @@ in the middle 40 % of its rows (``core_width``), where a 1 is just its stem, whe
 digit spans most of its width there (in ``load_digits()`` the rule never narrows a box, with or
 without step 3). Boxes of at most ``MASS_CENTRED`` pixels are centred on their ink's centre of
 mass, as the dataset's ones are, so a flag does not push the stem off centre. ``digit_stages``
-returns every stage for display. NumPy, and SciPy's distance transform in step 3, imported when
-first used (the app's start-up imports neither SciPy nor scikit-learn); no Qt.
+returns every stage for display. NumPy, and SciPy's ``ndimage`` (the distance transform of step 3,
+the dilation and erosion of step 5), imported when first used (the app's start-up imports
+neither SciPy nor scikit-learn); no Qt.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ PEN_WIDTH = 0.18  # the dataset's mean stroke width (``stroke_width``), a fracti
 WORK_HEIGHT = 64  # rows at which the pen is normalised: twice the frame's, so 2:1 down to it
 MAX_WORK_ASPECT = 2  # working width at most this many times the height
 _MIN_WIDTH = 2
+_CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=bool)  # 4-neighbours
 _MAX_STEPS = 8
 
 
@@ -238,21 +240,19 @@ def scale_to_box(cropped: np.ndarray) -> np.ndarray:
     return frame
 
 
-def _neighbours(frame: np.ndarray) -> list[np.ndarray]:
-    p = _padded(frame, 1)  # outside the frame counts as off, as in NIST's morphchr.c
-    return [p[:-2, 1:-1], p[2:, 1:-1], p[1:-1, :-2], p[1:-1, 2:]]
-
-
 def dilate(frame: np.ndarray) -> np.ndarray:
     """Thicken strokes of a bool (H, W) image by one pixel: on if any 4-neighbour is on."""
-    up, down, left, right = _neighbours(frame)
-    return frame | up | down | left | right
+    from scipy import ndimage  # lazily: the app's start-up must not import SciPy
+
+    return ndimage.binary_dilation(frame, _CROSS)
 
 
 def erode(frame: np.ndarray) -> np.ndarray:
-    """Thin strokes of a bool (H, W) image by one pixel: off if any 4-neighbour is off."""
-    up, down, left, right = _neighbours(frame)
-    return frame & up & down & left & right
+    """Thin strokes of a bool (H, W) image by one pixel: off if any 4-neighbour is off (outside
+    the image counts as off, as in NIST's morphchr.c)."""
+    from scipy import ndimage
+
+    return ndimage.binary_erosion(frame, _CROSS, border_value=0)
 
 
 def _distance(n: int, lo: int, hi: int) -> int:

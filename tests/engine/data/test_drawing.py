@@ -26,6 +26,7 @@ from engine.data.drawing import (
     deslant,
     digit_stages,
     dilate,
+    erode,
     normalize_pen,
     normalize_stroke_width,
     resample_binary,
@@ -410,3 +411,17 @@ def test_core_rule_never_narrows_a_dataset_digit(lab):
         for box in (cropped, normalize_pen(cropped)):
             h, w = box.shape
             assert box_width(h, w, core_width(box)) == box_width(h, w)
+
+
+def test_dilate_and_erode_use_the_four_neighbours_with_paper_outside():
+    dot = np.zeros((5, 5), dtype=bool)
+    dot[2, 2] = True
+    plus = dilate(dot)
+    assert plus.sum() == 5 and plus[1, 2] and plus[2, 1] and not plus[1, 1]  # no diagonals
+    np.testing.assert_array_equal(erode(plus), dot)
+    full = np.ones((4, 4), dtype=bool)  # outside the frame is paper: the border erodes
+    eroded = erode(full)
+    assert eroded[1:3, 1:3].all() and eroded.sum() == 4
+    corner = np.zeros((3, 3), dtype=bool)
+    corner[0, 0] = True
+    assert dilate(corner).sum() == 3  # grows inside the frame only
