@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -32,9 +33,12 @@ ERROR_STYLE = f"color: {ERROR_RED}; font-size: 8pt;"
 INVALID_STYLE = f"border: 1px solid {ERROR_RED};"
 OBJECT_NAMES = {"hidden_sizes": "hiddenLayersInput"}  # kept from earlier versions
 LINEAR_STEPS = {"momentum": 0.05}
+# The on/off hyperparameters share one row, "Each epoch: [x] shuffle [ ] re-draw (augment)": a
+# row each would push the run controls off a 768-pixel-high screen.
+BOOL_ROW_LABEL = "Each epoch"
 CHECK_LABELS = {
-    "shuffle": "Shuffle the samples every epoch",
-    "augment": "Augment: train on re-drawn digits",
+    "shuffle": "shuffle",
+    "augment": "re-draw (augment)",
 }
 
 
@@ -130,9 +134,19 @@ class HyperparameterForm(QWidget):
         self.fields_box = QGroupBox("Network and training")
         form = QFormLayout(self.fields_box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        bools: QHBoxLayout | None = None
         for h in HYPERPARAMETERS.values():
-            label = "" if h.kind == "bool" else h.label
-            form.addRow(label, self._field(h))
+            if h.kind != "bool":
+                form.addRow(h.label, self._field(h))
+                continue
+            if bools is None:
+                row = QWidget()
+                bools = QHBoxLayout(row)
+                bools.setContentsMargins(0, 0, 0, 0)
+                form.addRow(BOOL_ROW_LABEL, row)
+            bools.addWidget(self._field(h))
+        if bools is not None:
+            bools.addStretch(1)
         batch = self.inputs["batch_size"]
         batch.setToolTip(f"{batch.toolTip()}\nThe training set has {self.n_train} samples.")
 

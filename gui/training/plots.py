@@ -128,6 +128,9 @@ class LossPlot(SplitPlot):
             self.getPlotItem().setYRange(0, top, padding=0)
 
 
+LABEL_ROOM = 9  # pixels above the 100 % tick: half a tick label's height, and a little
+
+
 class AccuracyPlot(SplitPlot):
     """Accuracy on the full train and test sets, the axis zoomed to the data, 100 % labelled."""
 
@@ -139,13 +142,22 @@ class AccuracyPlot(SplitPlot):
         self.getPlotItem().enableAutoRange(axis="y", enable=False)
         self._bottom: float | None = None
         self._zoom([np.array([0.0])])
+        self.getPlotItem().getViewBox().sigResized.connect(self._fit_range)
 
     def _zoom(self, values: list[np.ndarray]) -> None:
         bottom, ticks = accuracy_range(values)
         if bottom != self._bottom:
             self._bottom = bottom
-            self.getPlotItem().setYRange(bottom, 100.0, padding=0.03)
+            self._fit_range()
             self.getPlotItem().getAxis("left").setTicks([[(t, f"{t:g}") for t in ticks]])
+
+    def _fit_range(self, *_) -> None:
+        """From the bottom to 100 %, with room above 100 for its label: pyqtgraph skips a tick
+        label that sticks out of the plot, which a 3 % margin does on a short plot."""
+        span = 100.0 - self._bottom
+        height = self.getPlotItem().getViewBox().height()
+        room = max(0.03, LABEL_ROOM / height) if height > 0 else 0.03
+        self.getPlotItem().setYRange(self._bottom - 0.03 * span, 100.0 + room * span, padding=0)
 
     def show_series(self, series: LineageSeries, overlays: list[OverlaySeries] = ()) -> None:
         self.train.setData(series.eval_x, series.train_accuracy)
@@ -164,7 +176,7 @@ class GradientNormPlot(LivePlot):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             "Gradient norm (full training set)",
-            "‖mean gradient‖",
+            "‖∇L‖",  # short: the plot can be 100 pixels high; the title says the rest
             log_y=True,
             object_name="gradientNormPlot",
             parent=parent,

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 from gui.widgets.captions import Caption
 
 # matplotlib's gray_r: 0 white, the top level black (the lab's plt.imshow(..., cmap="gray_r"))
-GRAY_R = pg.ColorMap([0.0, 1.0], [(255, 255, 255), (0, 0, 0)]).getLookupTable(256, alpha=False)
+GRAY_R = pg.ColorMap([0.0, 1.0], [(255, 255, 255), (0, 0, 0)]).getLookupTable(nPts=256, alpha=False)
 DIVERGING = pg.ColorMap([0.0, 0.5, 1.0], [(33, 102, 172), (247, 247, 247), (178, 24, 43)])
 
 

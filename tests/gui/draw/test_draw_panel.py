@@ -189,3 +189,18 @@ def test_escape_reaches_the_canvas_despite_a_window_shortcut(panel, qtbot):
     assert canvas.is_empty
     assert not has_digit(label.text())
     assert window_escapes == []
+
+
+def test_the_stages_are_drawn_dark_on_white_like_the_labs_gray_r(panel):
+    canvas, _, _ = widgets(panel)
+    draw(canvas, 7)
+    picture = panel.bitmap_view.graphics.grab().toImage()
+    greys = np.array(
+        [
+            picture.pixelColor(x, y).lightness()
+            for x in range(0, picture.width(), 3)
+            for y in range(0, picture.height(), 3)
+        ]
+    )
+    paper, ink = np.mean(greys > 240), np.mean(greys < 15)
+    assert paper > 0.5 and 0.02 < ink < paper  # mostly white paper, some black ink

@@ -196,3 +196,23 @@ def test_an_unknown_flag_exits_2_with_the_usage(tmp_path):
                             capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode == 2
     assert "usage: main.py" in result.stderr and "--bogus" in result.stderr
+
+
+@pytest.mark.parametrize("height", [130, 400])
+def test_the_100_percent_label_is_drawn_on_a_short_accuracy_plot_too(qtbot, height):
+    from PySide6.QtGui import QImage, QPainter
+
+    from gui.training.plots import AccuracyPlot
+
+    plot = AccuracyPlot()
+    qtbot.addWidget(plot)
+    plot.resize(500, height)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot._zoom([np.array([10.0, 97.0])])  # an accuracy curve from 10 % to 97 %
+    plot.grab()  # lays the plot out
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    _, _, texts = plot.getPlotItem().getAxis("left").generateDrawSpecs(painter)
+    painter.end()
+    assert "100" in [text for _, _, text in texts]
