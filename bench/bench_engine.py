@@ -63,7 +63,7 @@ import engine  # noqa: E402
 from bench import lab_reference  # noqa: E402
 from engine.core.optimizers import SGD  # noqa: E402
 from engine.kernels import choose_kernel  # noqa: E402
-from engine.training.loop import ReadableStepper  # noqa: E402
+from engine.training.loop import readable_stepper  # noqa: E402
 
 LEARNING_RATE = 0.1
 BATCH = 32
@@ -146,7 +146,7 @@ def engine_stepper(
     optimizer = SGD(LEARNING_RATE)
     kernel = None if readable else choose_kernel(model, "sgd", 0.0, batch_size)
     if kernel is None:
-        return ReadableStepper(model, data.X64, data.y, optimizer, batch_size)
+        return readable_stepper(model, data.X64, data.y, optimizer, batch_size)
     return kernel.build(model, data.X64, data.y, optimizer, batch_size)
 
 

@@ -5,6 +5,9 @@ their gradients and updates the arrays in place with ``update_params(params, gra
 the gradients unchanged (momentum and Adam work in preallocated arrays).
 """
 
+import math
+from collections.abc import Callable
+
 import numpy as np
 
 OPTIMIZERS = ("sgd", "adam")
@@ -110,3 +113,38 @@ def make_optimizer(
     if name == "adam":
         return Adam(learning_rate)
     raise ValueError(f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}")
+
+
+LossAndGrad = Callable[[np.ndarray, np.ndarray], tuple[float, dict[str, np.ndarray]]]
+
+
+class BatchStepper:
+    """Training steps: one ``optimizer`` update of ``params`` per ``batch_size`` consecutive
+    sample indices it is called with (the last batch may be shorter). Returns the batch losses,
+    each computed before its update.
+
+    ``loss_and_grad(X_batch, y_batch) -> (loss, grads)`` does the forward and backward pass:
+    ``MLP.loss_and_grad`` on the readable path, its fused twin (``engine.kernels.fused``) on the
+    fast one.
+    """
+
+    def __init__(
+        self,
+        params: dict[str, np.ndarray],
+        loss_and_grad: LossAndGrad,
+        X: np.ndarray,
+        y: np.ndarray,
+        optimizer: SGD | Adam,
+        batch_size: int,
+    ) -> None:
+        self.params, self.loss_and_grad = params, loss_and_grad
+        self.X, self.y, self.optimizer, self.batch_size = X, y, optimizer, batch_size
+
+    def __call__(self, indices: np.ndarray) -> np.ndarray:
+        bs = self.batch_size
+        losses = np.empty(math.ceil(len(indices) / bs))
+        for i in range(len(losses)):
+            batch = indices[i * bs : (i + 1) * bs]
+            losses[i], grads = self.loss_and_grad(self.X[batch], self.y[batch])
+            self.optimizer.update_params(self.params, grads)
+        return losses

@@ -69,9 +69,9 @@ def _mini_batch(model, X, y, optimizer: SGD | Adam, batch_size: int) -> Stepper:
 
 
 def _fused(model, X, y, optimizer: SGD | Adam, batch_size: int) -> Stepper:
-    from engine.kernels.fused import FusedStepper
+    from engine.kernels.fused import fused_stepper
 
-    return FusedStepper(model, X, y, optimizer, batch_size)
+    return fused_stepper(model, X, y, optimizer, batch_size)
 
 
 KERNELS: dict[str, Kernel] = {

@@ -2,18 +2,17 @@
 the softmax, the loss and the output error computed in place in one pass over the logits.
 
 The same numbers as ``MLP.backward`` (tested to 1e-12), about twice as fast on the app's
-networks. Two users: ``FusedStepper``, the kernel for what the specialised kernels do not cover
+networks. Two users: ``fused_stepper``, the kernel for what the specialised kernels do not cover
 (two hidden layers, momentum, Adam), and ``metrics``, the full-set loss, accuracy and gradient of
 every evaluation. It never trains a network whose hidden units are tied (zero initialization):
 BLAS rounds the last units of a layer differently and would untie them (see ``engine.kernels``).
 """
 
-import math
 
 import numpy as np
 
 from engine.core.mlp import MLP
-from engine.core.optimizers import SGD, Adam
+from engine.core.optimizers import SGD, Adam, BatchStepper
 
 # metrics works on blocks of rows whose layer outputs together hold at most this many numbers
 # (512 KiB in float64): on larger arrays NumPy's temporaries cost more than the extra calls
@@ -122,23 +121,14 @@ def metrics(
     return loss_sum / n, correct / n, grad_sums
 
 
-class FusedStepper:
-    """Updates ``model`` in place, one update per ``batch_size`` consecutive sample indices it
-    is called with (the last batch may be shorter); returns the batch losses, each computed
-    before its update."""
+def fused_stepper(
+    model: MLP, X: np.ndarray, y: np.ndarray, optimizer: SGD | Adam, batch_size: int
+) -> BatchStepper:
+    """Updates ``model`` in place, as ``engine.training.loop.readable_stepper`` does, with
+    ``backprop`` for its forward and backward pass."""
 
-    def __init__(
-        self, model: MLP, X: np.ndarray, y: np.ndarray, optimizer: SGD | Adam, batch_size: int
-    ) -> None:
-        self.model, self.X, self.y = model, X, y
-        self.optimizer, self.batch_size = optimizer, batch_size
+    def loss_and_grad(X_batch: np.ndarray, y_batch: np.ndarray):
+        loss, _, grads = backprop(model, X_batch, y_batch, with_grad=True)
+        return loss, grads
 
-    def __call__(self, indices: np.ndarray) -> np.ndarray:
-        bs = self.batch_size
-        losses = np.empty(math.ceil(len(indices) / bs))
-        model, update = self.model, self.optimizer.update_params
-        for i in range(len(losses)):
-            batch = indices[i * bs : (i + 1) * bs]
-            losses[i], _, grads = backprop(model, self.X[batch], self.y[batch], with_grad=True)
-            update(model.params, grads)
-        return losses
+    return BatchStepper(model.params, loss_and_grad, X, y, optimizer, batch_size)

@@ -6,7 +6,7 @@ pauses, steps, slows or stops it between two updates. Consumers (the ``train`` c
 training job) only iterate and forward the records.
 
 Which code does the updates: with ``engine="readable"``, ``MLP.forward_keep_activations`` and
-``MLP.backward`` only (``ReadableStepper``); with ``engine="fast"`` (the default) a kernel of
+``MLP.backward`` only (``readable_stepper``); with ``engine="fast"`` (the default) a kernel of
 ``engine.kernels`` when one accepts the run. Single steps and slowed-down runs always use the
 readable code, so what the Backprop tab shows is what trained.
 """
@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from engine.core.mlp import MLP
-from engine.core.optimizers import SGD, Adam, make_optimizer
+from engine.core.optimizers import SGD, Adam, BatchStepper, make_optimizer
 from engine.kernels import ENGINES, READABLE, choose_kernel
 from engine.training.config import RunConfig
 from engine.training.control import PAUSED, STEP, STOP, TrainingControl
@@ -49,25 +49,12 @@ def updates_per_epoch(n_samples: int, batch_size: int) -> int:
     return math.ceil(n_samples / batch_size)
 
 
-class ReadableStepper:
+def readable_stepper(
+    model: MLP, X: np.ndarray, y: np.ndarray, optimizer: SGD | Adam, batch_size: int
+) -> BatchStepper:
     """The readable path: ``MLP.loss_and_grad`` (the lab's forward and backward pass) and the
-    optimizer, one update per ``batch_size`` consecutive sample indices it is called with (the
-    last batch may be shorter). Returns the batch losses, each computed before its update."""
-
-    def __init__(
-        self, model: MLP, X: np.ndarray, y: np.ndarray, optimizer: SGD | Adam, batch_size: int
-    ) -> None:
-        self.model, self.X, self.y = model, X, y
-        self.optimizer, self.batch_size = optimizer, batch_size
-
-    def __call__(self, indices: np.ndarray) -> np.ndarray:
-        bs = self.batch_size
-        losses = np.empty(math.ceil(len(indices) / bs))
-        for i in range(len(losses)):
-            batch = indices[i * bs : (i + 1) * bs]
-            losses[i], grads = self.model.loss_and_grad(self.X[batch], self.y[batch])
-            self.optimizer.update_params(self.model.params, grads)
-        return losses
+    optimizer, one update per ``batch_size`` sample indices (``BatchStepper``)."""
+    return BatchStepper(model.params, model.loss_and_grad, X, y, optimizer, batch_size)
 
 
 def _finite(params: dict[str, np.ndarray]) -> bool:
@@ -127,8 +114,8 @@ def run_training(
         choose_kernel(model, config.optimizer, config.momentum, bs) if engine == "fast" else None
     )
 
-    def steppers(X_epoch: np.ndarray) -> tuple[ReadableStepper, Callable]:
-        readable = ReadableStepper(model, X_epoch, y, optimizer, bs)
+    def steppers(X_epoch: np.ndarray) -> tuple[BatchStepper, Callable]:
+        readable = readable_stepper(model, X_epoch, y, optimizer, bs)
         return readable, (kernel.build(model, X_epoch, y, optimizer, bs) if kernel else readable)
 
     readable_step, fast_step = steppers(X)

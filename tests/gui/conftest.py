@@ -17,6 +17,7 @@ from PySide6.QtCore import QSettings, QThread  # noqa: E402
 
 from engine import load_lab_split  # noqa: E402
 from gui.app import OFFSCREEN_NOISE  # noqa: E402
+from tests.gui.trained_models import train_briefly  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
@@ -100,3 +101,20 @@ def make_window(qtbot, lab_data, settings, runs_folder):
         return window
 
     return make
+
+
+@pytest.fixture(scope="module")
+def trained_model(digits):
+    """A good network (10 epochs, batch 4: about 97 % right on the test set); a test module
+    overrides this fixture when it wants a weaker one (more errors to browse)."""
+    return train_briefly(digits, epochs=10, batch_size=4)
+
+
+@pytest.fixture
+def session(digits, trained_model):
+    """A fresh ``Session`` holding a copy of ``trained_model``."""
+    from gui.session import Session
+
+    session = Session(digits)
+    session.replace_model(trained_model.copy())
+    return session

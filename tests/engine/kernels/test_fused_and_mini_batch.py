@@ -89,7 +89,7 @@ def test_the_fused_stepper_equals_the_readable_path(digits, hidden, momentum, op
     fast = MLP(64, hidden, 10, init="glorot", seed=4)
     slow = fast.copy()
     make = {"sgd": lambda: SGD(0.1, momentum), "adam": lambda: Adam(0.01)}[optimizer]
-    losses = fused.FusedStepper(fast, X, y, make(), 8)(np.arange(40))
+    losses = fused.fused_stepper(fast, X, y, make(), 8)(np.arange(40))
     readable, expected = make(), []
     for start in range(0, 40, 8):
         loss, grads = slow.loss_and_grad(X[start : start + 8], y[start : start + 8])

@@ -6,27 +6,11 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QSpinBox, QWidget
 
-from engine import fit
 from engine.data.drawing import bitmap_to_digit
 from gui.draw.canvas import DrawCanvas
 from gui.draw.draw_panel import DrawPanel
 from gui.draw.mouse_drawing import LEFT, STROKES, drag
 from gui.draw.mouse_drawing import draw_digit as draw
-from gui.session import Session
-
-
-@pytest.fixture(scope="module")
-def trained_model(digits):
-    session = Session(digits)
-    fit(session.model, digits.X_train, digits.y_train, epochs=10, learning_rate=0.1, batch_size=4)
-    return session.model
-
-
-@pytest.fixture
-def session(digits, trained_model):
-    session = Session(digits)
-    session.replace_model(trained_model.copy())
-    return session
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QToolButton, QWidget
 
-from engine import fit
 from engine.data import my_digits as my_digits_file
 from engine.data.drawing import bitmap_to_digit
 from engine.data.my_digits import load_my_digits, save_my_digits
@@ -15,23 +14,8 @@ from gui.draw.draw_panel import DrawPanel
 from gui.draw.mouse_drawing import draw_digit
 from gui.draw.my_digits_keeper import MyDigitsKeeper
 from gui.draw.my_digits_panel import MyDigitsPanel
-from gui.session import Session
 
 LEFT = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture(scope="module")
-def trained_model(digits):
-    session = Session(digits)
-    fit(session.model, digits.X_train, digits.y_train, epochs=10, learning_rate=0.1, batch_size=4)
-    return session.model
-
-
-@pytest.fixture
-def session(digits, trained_model):
-    session = Session(digits)
-    session.replace_model(trained_model.copy())
-    return session
 
 
 @pytest.fixture

@@ -8,23 +8,13 @@ from PySide6.QtWidgets import QLabel, QListWidget, QTableWidget, QWidget
 
 from engine import confusion_matrix, fit, nearest_neighbors, worst_predictions
 from gui.errors.errors_panel import ErrorsPanel
-from gui.session import Session
 from gui.widgets.captions import Caption
+from tests.gui.trained_models import train_briefly
 
 
 @pytest.fixture(scope="module")
 def trained_model(digits):
-    session = Session(digits)
-    # Short training on purpose: leaves a few dozen test errors to browse.
-    fit(session.model, digits.X_train, digits.y_train, epochs=3, learning_rate=0.1, batch_size=16)
-    return session.model
-
-
-@pytest.fixture
-def session(digits, trained_model):
-    session = Session(digits)
-    session.replace_model(trained_model.copy())
-    return session
+    return train_briefly(digits, epochs=3, batch_size=16)  # leaves a few dozen errors to browse
 
 
 @pytest.fixture

@@ -5,25 +5,15 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from engine import fit, worst_predictions
+from engine import worst_predictions
 from gui.errors.guess_game import N_HARDEST, N_RANDOM, N_ROUNDS, GuessGame, GuessScore, quiz_samples
-from gui.session import Session
 from gui.widgets.captions import with_article
+from tests.gui.trained_models import train_briefly
 
 
 @pytest.fixture(scope="module")
 def trained_model(digits):
-    session = Session(digits)
-    # A fair model: about 95 % right on the test set, a dozen errors.
-    fit(session.model, digits.X_train, digits.y_train, epochs=5, learning_rate=0.1, batch_size=4)
-    return session.model
-
-
-@pytest.fixture
-def session(digits, trained_model):
-    session = Session(digits)
-    session.replace_model(trained_model.copy())
-    return session
+    return train_briefly(digits, epochs=5, batch_size=4)  # about 95 % right, a dozen errors
 
 
 @pytest.fixture

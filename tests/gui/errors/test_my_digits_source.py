@@ -5,17 +5,16 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QComboBox
 
-from engine import confusion_matrix, fit, worst_predictions
+from engine import confusion_matrix, worst_predictions
 from gui.errors.errors_panel import ErrorsPanel
 from gui.errors.sample_sets import MY_DIGITS, TEST_SET
 from gui.session import Session
+from tests.gui.trained_models import train_briefly
 
 
 @pytest.fixture(scope="module")
 def trained_model(digits):
-    session = Session(digits)
-    fit(session.model, digits.X_train, digits.y_train, epochs=3, learning_rate=0.1, batch_size=16)
-    return session.model
+    return train_briefly(digits, epochs=3, batch_size=16)
 
 
 @pytest.fixture
