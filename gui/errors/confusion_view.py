@@ -6,19 +6,15 @@ the fraction of its row, the errors red by their count, so a few mistakes stand 
 """
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
-    QTableWidget,
-    QTableWidgetItem,
     QWidget,
 )
 
 from engine import N_CLASSES
-
-CELL = 26  # pixels
+from gui.widgets.digit_counts import DigitTable
 
 
 def _blend(colour: tuple[int, int, int], strength: float) -> QColor:
@@ -27,7 +23,7 @@ def _blend(colour: tuple[int, int, int], strength: float) -> QColor:
     return QColor(*(round(255 + (c - 255) * s) for c in colour))
 
 
-class ConfusionMatrixView(QTableWidget):
+class ConfusionMatrixView(DigitTable):
     """Counts ``C[i, j]`` of samples of true digit ``i`` predicted as ``j``.
 
     ``set_subject`` says which samples (the tooltips name them): the test set by default.
@@ -40,29 +36,10 @@ class ConfusionMatrixView(QTableWidget):
     cell_selected = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(N_CLASSES, N_CLASSES, parent)
+        super().__init__([str(d) for d in range(N_CLASSES)], parent)
         self.setObjectName("confusionMatrixView")
-        self.setHorizontalHeaderLabels([f"{d}" for d in range(N_CLASSES)])
-        self.setVerticalHeaderLabels([f"{d}" for d in range(N_CLASSES)])
         self.horizontalHeaderItem(0).setToolTip("predicted digit")
-        for header in (self.horizontalHeader(), self.verticalHeader()):
-            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-            header.setDefaultSectionSize(CELL)
-            header.setMinimumSectionSize(CELL)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        width = self.verticalHeader().sizeHint().width() + N_CLASSES * CELL + 2 * self.frameWidth()
-        height = (
-            self.horizontalHeader().sizeHint().height() + N_CLASSES * CELL + 2 * self.frameWidth()
-        )
-        self.setFixedSize(width + 2, height + 2)
-        for i in range(N_CLASSES):
-            for j in range(N_CLASSES):
-                item = QTableWidgetItem("")
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.setItem(i, j, item)
         self.matrix = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
         self.set_subject("the test set", "test samples")
         self.cellClicked.connect(self._on_cell_clicked)
