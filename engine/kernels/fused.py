@@ -8,7 +8,6 @@ every evaluation. It never trains a network whose hidden units are tied (zero in
 BLAS rounds the last units of a layer differently and would untie them (see ``engine.kernels``).
 """
 
-
 import numpy as np
 
 from engine.core.mlp import MLP
