@@ -35,7 +35,7 @@ import numpy as np
 
 from engine.data.digits import N_CLASSES
 from engine.files.atomic import TEMP_SUFFIX, write_atomic
-from engine.files.json_file import parse_json
+from engine.files.json_file import parse_json, whole_number
 from engine.files.npz_reader import ArrayRule, NpzError, NpzReader
 
 FORMAT_TAG = "backprop-lab-my-digits"
@@ -205,9 +205,10 @@ def save_my_digits(path: str | os.PathLike, drawings: MyDigits) -> Path:
 
 
 def _whole(value, what: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise MyDigitsError(f"{what} must be a whole number from {low:,} to {high:,}")
-    return value
+    try:
+        return whole_number(value, what, low, high)
+    except ValueError as error:
+        raise MyDigitsError(str(error)) from None
 
 
 def _read_metadata(reader: NpzReader) -> tuple[int, tuple[int, int]]:

@@ -29,7 +29,7 @@ from typing import Any
 from engine.core.mlp import MLP
 from engine.data.digits import Standardizer
 from engine.files.atomic import remove_interrupted, write_text_atomic
-from engine.files.json_file import finite_number, read_json
+from engine.files.json_file import finite_number, read_json, whole_number
 from engine.files.model_file import ModelFileError, load_model_file, save_model
 from engine.training.config import RunConfig
 from engine.training.history import History
@@ -41,6 +41,8 @@ MAX_NAME_LENGTH = 200
 NUMBERS_FILE = "numbers.json"
 ASIDE_FOLDER = "unreadable"
 STATUSES = ("completed", "stopped", "diverged", "failed", "unfinished")
+
+MAX_NUMBER = 2**63 - 1  # run numbers and epoch counts: whole numbers a file may hold
 
 
 class RunMissingError(OSError):
@@ -79,9 +81,7 @@ class FinalFigures:
     def from_dict(cls, data: Any) -> "FinalFigures":
         if not isinstance(data, dict):
             raise ValueError("final figures must be a mapping")
-        epochs = data.get("epochs", 0)
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-            raise ValueError("final epochs must be a whole number")
+        epochs = whole_number(data.get("epochs", 0), "final epochs", 0, MAX_NUMBER)
         figures = []
         names = ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "my_digits_accuracy")
         for name in names:
@@ -315,9 +315,7 @@ class RunStore:
         with self._numbers_lock():
             path = self.folder / NUMBERS_FILE
             try:
-                number = read_json(path)["next"]
-                if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-                    raise ValueError("not a run number")
+                number = whole_number(read_json(path)["next"], "the next run number", 1, MAX_NUMBER)
             except (OSError, ValueError, KeyError, TypeError):  # lost: go past every number seen
                 number = max(self._numbers_on_disk(), default=0) + 1
             write_text_atomic(path, json.dumps({"next": number + 1}))
@@ -390,14 +388,10 @@ class RunStore:
         duration = finite_number(data.get("duration", 0.0), "duration", minimum=0.0)
         if version == 1:  # the summary lived in the model file: read it once, write version 2
             return self._upgrade(path, data, created, duration, hidden)
-        number = data.get("number")
-        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            raise ValueError(f"{path.name}: the run number must be a whole number from 1")
+        number = whole_number(data.get("number"), f"{path.name}: the run number", 1, MAX_NUMBER)
         continued = data.get("continued_from")
-        if continued is not None and (
-            isinstance(continued, bool) or not isinstance(continued, int)
-        ):
-            raise ValueError(f"{path.name}: continued_from must be a run number")
+        if continued is not None:
+            whole_number(continued, f"{path.name}: continued_from", 1, MAX_NUMBER)
         status = data.get("status")
         if status not in STATUSES:
             raise ValueError(f"{path.name}: unknown status {str(status)[:20]!r}")

@@ -37,11 +37,33 @@ def read_json(path: str | os.PathLike, max_bytes: int = MAX_JSON_BYTES) -> Any:
     return parse_json(data, path.name)
 
 
-def finite_number(value: Any, what: str, minimum: float | None = None) -> float:
-    """``value`` as a float if it is a finite JSON number (at least ``minimum``), else
-    ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{what} must be a finite number")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{what} must be at least {minimum:g}")
-    return float(value)
+def shown(value: Any) -> str:
+    """A JSON value for a message: short, whatever its size or nesting."""
+    if isinstance(value, dict | list):
+        return f"a {'mapping' if isinstance(value, dict) else 'list'} of {len(value)}"
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def whole_number(value: Any, what: str, low: int, high: int) -> int:
+    """``value`` if it is a JSON whole number from ``low`` to ``high``, else ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(
+            f"{what} must be a whole number from {low:,} to {high:,}, not {shown(value)}"
+        )
+    return value
+
+
+def finite_number(value: Any, what: str, minimum: float = -math.inf) -> float:
+    """``value`` as a float if it is a finite JSON number of at least ``minimum``, else
+    ``ValueError`` (also for a whole number too large for a float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{what} must be a number, not {shown(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"{what} is too large") from None
+    if not math.isfinite(number) or number < minimum:
+        bound = "" if minimum == -math.inf else f" of at least {minimum:g}"
+        raise ValueError(f"{what} must be a finite number{bound}, not {shown(value)}")
+    return number

@@ -40,7 +40,7 @@ from engine.core.initializers import INITIALIZERS
 from engine.core.mlp import MLP
 from engine.data.digits import Standardizer
 from engine.files.atomic import write_atomic
-from engine.files.json_file import parse_json
+from engine.files.json_file import finite_number, parse_json, shown, whole_number
 from engine.files.npz_reader import ArrayHeader, ArrayRule, NpzError, NpzReader
 from engine.training.config import RunConfig, parameter_count
 from engine.training.history import (
@@ -179,44 +179,15 @@ def save_model(
 # --- checking metadata values ------------------------------------------------------------------
 
 
-def _shown(value: Any) -> str:
-    """A JSON value for a message: short, whatever its size or nesting."""
-    if isinstance(value, dict | list):
-        return f"a {'mapping' if isinstance(value, dict) else 'list'} of {len(value)}"
-    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _whole_number(value: Any, what: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(
-            f"{what} must be a whole number from {low:,} to {high:,}, not {_shown(value)}"
-        )
-    return value
-
-
-def _finite_number(value: Any, what: str, low: float = -math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{what} must be a number, not {_shown(value)}")
-    try:
-        number = float(value)
-    except OverflowError:
-        raise ValueError(f"{what} is too large") from None
-    if not math.isfinite(number) or number < low:
-        bound = "" if low == -math.inf else f" of at least {low:g}"
-        raise ValueError(f"{what} must be a finite number{bound}, not {_shown(value)}")
-    return number
-
-
 def _name(value: Any, what: str, choices: dict[str, Any]) -> str:
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{what} must be one of {', '.join(choices)}, not {_shown(value)}")
+        raise ValueError(f"{what} must be one of {', '.join(choices)}, not {shown(value)}")
     return value
 
 
 def _mapping(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ValueError(f"{what} must be a mapping, not {_shown(value)}")
+        raise ValueError(f"{what} must be a mapping, not {shown(value)}")
     return value
 
 
@@ -244,20 +215,20 @@ class _Architecture:
         data = _mapping(data, "the architecture")
         hidden = data.get("hidden_sizes")
         if not isinstance(hidden, list | tuple):
-            raise ValueError(f"hidden_sizes must be a list of layer sizes, not {_shown(hidden)}")
+            raise ValueError(f"hidden_sizes must be a list of layer sizes, not {shown(hidden)}")
         if len(hidden) > MAX_HIDDEN_LAYERS:
             raise ValueError(f"{len(hidden):,} hidden layers; at most {MAX_HIDDEN_LAYERS}")
         init_scale = data.get("init_scale")
         architecture = cls(
-            input_size=_whole_number(data.get("input_size"), "input_size", 1, MAX_LAYER_SIZE),
+            input_size=whole_number(data.get("input_size"), "input_size", 1, MAX_LAYER_SIZE),
             hidden_sizes=tuple(
-                _whole_number(h, "a hidden layer size", 1, MAX_UNITS) for h in hidden
+                whole_number(h, "a hidden layer size", 1, MAX_UNITS) for h in hidden
             ),
-            output_size=_whole_number(data.get("output_size"), "output_size", 1, MAX_LAYER_SIZE),
+            output_size=whole_number(data.get("output_size"), "output_size", 1, MAX_LAYER_SIZE),
             activation=_name(data.get("activation"), "activation", ACTIVATIONS),
             init=_name(data.get("init", "uniform"), "init", INITIALIZERS),
-            init_scale=None if init_scale is None else _finite_number(init_scale, "init_scale", 0),
-            seed=_whole_number(data.get("seed", 0), "seed", 0, MAX_SEED),
+            init_scale=None if init_scale is None else finite_number(init_scale, "init_scale", 0),
+            seed=whole_number(data.get("seed", 0), "seed", 0, MAX_SEED),
         )
         count = architecture.parameter_count
         if count > MAX_PARAMETERS:
@@ -325,19 +296,19 @@ def _check_run_end(end: Any, what: str) -> None:
         if key in end:
             _text(end[key], f"{what} end {key}", 10_000)
     if end.get("weights_from_update") is not None:
-        _whole_number(end["weights_from_update"], f"{what} end weights_from_update", 0, 2**62)
+        whole_number(end["weights_from_update"], f"{what} end weights_from_update", 0, 2**62)
     for key in ("epochs_completed", "updates"):
         if key in end:
-            _whole_number(end[key], f"{what} end {key}", 0, 2**62)
+            whole_number(end[key], f"{what} end {key}", 0, 2**62)
     if "elapsed" in end:
-        _finite_number(end["elapsed"], f"{what} end elapsed", 0)
+        finite_number(end["elapsed"], f"{what} end elapsed", 0)
 
 
 def _check_run_facts(facts: Any, what: str) -> dict[str, Any]:
     facts = {} if facts is None else _mapping(facts, what)
     for key in ("updates_per_epoch", "batch_size"):
         if facts.get(key) is not None:
-            _whole_number(facts[key], f"{what} {key}", 0, 2**62)
+            whole_number(facts[key], f"{what} {key}", 0, 2**62)
     _check_run_end(facts.get("end"), what)
     return facts
 
@@ -377,7 +348,7 @@ def _read_metadata(reader: NpzReader) -> dict[str, Any]:
         or version not in READABLE_VERSIONS
     ):
         raise ValueError(
-            f"format version {_shown(version)}; "
+            f"format version {shown(version)}; "
             f"this version of Backprop Lab reads versions {READABLE_VERSIONS}"
         )
     return metadata
@@ -481,7 +452,7 @@ def _run_entries(metadata: dict[str, Any]) -> list[tuple[RunConfig, dict[str, An
     stored = metadata.get("runs")
     stored = [] if stored is None else stored
     if not isinstance(stored, list):
-        raise ValueError(f"runs must be a list, not {_shown(stored)}")
+        raise ValueError(f"runs must be a list, not {shown(stored)}")
     if len(stored) > MAX_RUNS:
         raise ValueError(f"{len(stored):,} runs; at most {MAX_RUNS:,}")
     entries = []
@@ -512,13 +483,13 @@ def _evaluation_cell(value: Any, what: str) -> float:
         return math.nan
     if isinstance(value, bool):  # end_of_epoch
         return float(value)
-    return _finite_number(value, what)
+    return finite_number(value, what)
 
 
 def _evaluation_table_v1(rows: Any) -> np.ndarray:
     """A version 1 file's evaluations (JSON mappings) as the ``History`` table."""
     if not isinstance(rows, list):
-        raise ValueError(f"history evaluations must be a list, not {_shown(rows)}")
+        raise ValueError(f"history evaluations must be a list, not {shown(rows)}")
     table = np.full((len(rows), _N_EVALUATION_COLUMNS), np.nan)
     for i, row in enumerate(rows):
         row = _mapping(row, f"evaluation {i}")
