@@ -139,7 +139,7 @@ def read_cache(path: Path = CACHE_PATH) -> DigitsSplit:
     indices = np.concatenate([train_idx, test_idx])
     if pixels.max() > 16 or target.max() >= N_CLASSES:
         raise ValueError("the cached digits hold values out of range")
-    if indices.min() < 0 or len(np.unique(indices)) != N_SAMPLES:
+    if not np.array_equal(np.sort(indices), np.arange(N_SAMPLES)):  # each sample once
         raise ValueError("the cached split's indices are not a split of the digits")
     raw = pixels.astype(np.float32)
     return split_from_raw(raw, target.astype(np.int32), train_idx, test_idx)

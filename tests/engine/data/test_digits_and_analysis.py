@@ -55,3 +55,62 @@ def test_worst_predictions_are_sorted_highest_loss_first(digits):
 def test_confusion_matrix_counts():
     matrix = confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2], n_classes=3)
     np.testing.assert_array_equal(matrix, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
+
+
+# --- the cached copy of the digits: read through the checked reader, never trusted ----------
+
+
+def _cache_with(tmp_path, **changes):
+    from engine.data import digits as module
+
+    with np.load(module.CACHE_PATH) as cache:
+        arrays = {name: cache[name] for name in cache.files}
+    arrays.update(changes)
+    path = tmp_path / "digits_split.npz"
+    np.savez_compressed(path, **{k: v for k, v in arrays.items() if v is not None})
+    return path
+
+
+def _indices():
+    from engine.data import digits as module
+
+    with np.load(module.CACHE_PATH) as cache:
+        return cache["train_idx"].copy(), cache["test_idx"].copy()
+
+
+def _bad_caches():
+    train, test = _indices()
+    repeated, beyond = train.copy(), train.copy()
+    repeated[0] = repeated[1]
+    beyond[np.argmax(beyond)] = 5000  # 1,797 distinct indices, one of them past the end
+    return {
+        "index past the end": dict(train_idx=beyond),
+        "index twice": dict(train_idx=repeated),
+        "negative index": dict(test_idx=np.where(test == test[0], -1, test).astype(np.int16)),
+        "pixel above 16": dict(pixels=np.full((1797, 64), 17, dtype=np.uint8)),
+        "label 10": dict(target=np.full(1797, 10, dtype=np.uint8)),
+        "member missing": dict(target=None),
+        "wrong shape": dict(test_idx=test[:-1]),
+        "wrong dtype": dict(pixels=np.zeros((1797, 64), dtype=np.float64)),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_bad_caches()))
+def test_a_bad_cache_is_refused_and_scikit_learn_takes_over(tmp_path, monkeypatch, digits, kind):
+    from engine.data import digits as module
+
+    path = _cache_with(tmp_path, **_bad_caches()[kind])
+    with pytest.raises(ValueError, match="cached"):
+        module.read_cache(path)
+    monkeypatch.setattr(module, "CACHE_PATH", path)
+    split = load_lab_split()
+    assert "scikit-learn instead" in split.note
+    np.testing.assert_array_equal(split.X_test, digits.X_test)
+
+
+def test_the_shipped_cache_is_read_without_a_note(tmp_path, digits):
+    from engine.data import digits as module
+
+    split = module.read_cache(_cache_with(tmp_path))
+    assert split.note == "" and digits.note == ""
+    np.testing.assert_array_equal(split.X_train, digits.X_train)
