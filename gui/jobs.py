@@ -92,6 +92,7 @@ class Job(QObject):
 
     progress = Signal(object)
     finished = Signal(object)
+    _live: set["Job"] = set()  # started and not finished: what ``wait_for_all`` waits for
 
     def __init__(
         self, work: Callable[[Report], Any], name: str = "Job", parent: QObject | None = None
@@ -119,7 +120,15 @@ class Job(QObject):
 
     def start(self) -> None:
         if self._thread is not None:
+            Job._live.add(self)
             self._thread.start()
+
+    @classmethod
+    def wait_for_all(cls) -> None:
+        """Wait for every job still running, delivering what each reported and returned (for
+        closing the window: a thread must not outlive it). Ask the stoppable ones to stop first."""
+        for job in list(cls._live):
+            job.wait()
 
     def wait(self) -> None:
         """Block until the thread has ended, then deliver what is still queued (``progress``,
@@ -144,5 +153,6 @@ class Job(QObject):
         self._thread.wait()  # it has ended: returns at once
         self._thread = self._worker = None
         self._done = True
+        Job._live.discard(self)
         self.finished.emit(self._result)
         release_freed_memory()  # after the slots above: a run's end saves it, which frees much

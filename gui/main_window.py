@@ -25,6 +25,7 @@ from gui.experiments.lab_questions_view import LabQuestionsView
 from gui.experiments.run_library import RunLibrary
 from gui.experiments.sweep_controller import SweepController
 from gui.experiments.sweep_panel import SweepPanel
+from gui.jobs import Job
 from gui.session import Session
 from gui.theme import configure_pyqtgraph
 from gui.training.controller import TrainingController
@@ -218,6 +219,7 @@ class MainWindow(QMainWindow):
         self.sweeps.stop(wait=True)
         self.framework_view.stop(wait=True)
         self.backprop_view.stop(wait=True)
+        Job.wait_for_all()  # and what cannot be stopped (a CSV export) ends before the window
         config = self.form.config()
         if config is not None:
             stored.save_config(self.settings, config)

@@ -146,3 +146,18 @@ def test_numpy_export_predicts_like_the_app_in_a_fresh_process(trained, tmp_path
     )
     predicted = np.array([int(line) for line in result.stdout.split()])
     np.testing.assert_array_equal(predicted, model.predict(data.X_test))
+
+
+def test_closing_the_window_mid_export_finishes_the_file_first(trained, tmp_path):
+    from engine import History, RunStarted, UpdateLosses
+
+    big = History()
+    big.add(RunStarted("one_sample", 10**6, 10**6, 1))
+    big.add(UpdateLosses(1, 1, np.linspace(2.3, 0.1, 10**6)))
+    trained.file_actions.histories_to_export = lambda: [("big run", big)]
+    path = tmp_path / "big.csv"
+    job = trained.file_actions.export_history_to(path)
+    assert job.running  # a million rows take a while
+    trained.close()  # the export's thread must not outlive the window (Qt aborts if it does)
+    assert job.done and not job.running
+    assert path.read_text().count("\n") == 1 + 10**6  # the header and every update
