@@ -12,11 +12,13 @@ import json
 import os
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
 from engine.data.augment import training_redraw
 from engine.data.digits import N_CLASSES, load_lab_split
+from engine.files.atomic import TEMP_SUFFIX
 from engine.files.model_file import save_model
 from engine.kernels import ENGINES
 from engine.training.config import RunConfig
@@ -115,7 +117,11 @@ def save_problem(text: str) -> str | None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         return f"the folder {folder} does not exist"
-    if not os.access(folder, os.W_OK | os.X_OK):
+    try:  # the save writes a temporary file there and renames it: try exactly that
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError:  # os.access says yes to root even in /proc or on a read-only disk
         return f"cannot write in the folder {folder}"
     if path.exists() and not os.access(path, os.W_OK):
         return f"{text} is read-only"
