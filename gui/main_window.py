@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(widget, title)
         self.setCentralWidget(self.tabs)
         self.sweeps = SweepController(
-            session, self.library, self.sweep_panel, self.form.config, self
+            session, self.library, self.sweep_panel, self.form.config, self.controller, self
         )
         view = self.training_view
         targets = {"All Training plots": view.splitter, "Loss": view.loss_plot,

@@ -29,6 +29,7 @@ from gui.experiments.run_library import RunLibrary
 from gui.experiments.sweep_panel import SweepPanel
 from gui.jobs import Job, JobFailed, Report
 from gui.session import Session
+from gui.training.controller import TrainingController
 from gui.training.training_job import EMIT_INTERVAL
 
 
@@ -80,11 +81,12 @@ class SweepController(QObject):
         library: RunLibrary,
         panel: SweepPanel,
         base_config: Callable[[], RunConfig | None],
+        training: TrainingController,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.session, self.library, self.panel = session, library, panel
-        self.base_config = base_config
+        self.base_config, self.training = base_config, training
         self.result: SweepResult | None = None
         self._job: Job | None = None
         self._control: TrainingControl | None = None
@@ -102,7 +104,7 @@ class SweepController(QObject):
 
     def start(self) -> bool:
         """Start the sweep the Sweep tab describes, from the Experiment panel's settings."""
-        if self.running:
+        if self.running or self.training.is_running:  # one thing trains at a time
             return False
         base = self.base_config()
         if base is None:

@@ -73,10 +73,11 @@ def test_no_sweep_while_training_and_bad_values_are_explained(make_window, qtbot
     assert not window.sweeps.start()
     assert "99999" in panel.message_label.text()
     window.form.set_config(SLOW)
+    panel.set_sweep("seed", "0, 1")  # values that would sweep: only the run under way stops it
     with qtbot.waitSignal(window.controller.run_finished, timeout=SWEEP_TIMEOUT):
         click(qtbot, window.controls.train_button)
         assert not panel.run_button.isEnabled()
-        assert not window.sweeps.start()
+        assert not window.sweeps.start() and not window.sweeps.running
         window.controller.stop()
     assert panel.run_button.isEnabled()
 
