@@ -148,9 +148,6 @@ class TrainingController(QObject):
             self.reset(config)
         session.set_config(config)
         previous = session.last_run
-        n_train = len(session.data.y_train)
-        self._per_epoch = updates_per_epoch(n_train, min(config.batch_size, n_train))
-        self._total = self._per_epoch * config.epochs
         run = Run.create(
             config, None, History(), scaler=session.data.scaler,
             continued_from=previous.number if previous else None,

@@ -111,7 +111,10 @@ class LossPlot(SplitPlot):
         self._top = 0.0
 
     def show_series(self, series: LineageSeries, overlay_top: float = 0.0) -> None:
+        # The fill rebuilds its path whenever either edge changes: once, with both edges new.
+        self.band_lo.blockSignals(True)
         self.band_lo.setData(series.band_x, series.band_lo)
+        self.band_lo.blockSignals(False)
         self.band_hi.setData(series.band_x, series.band_hi)
         self.smooth.setData(series.band_x, series.band_mean)
         self.train.setData(series.eval_x, series.train_loss)
