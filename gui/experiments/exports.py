@@ -158,11 +158,20 @@ def _plot_only(widget: QWidget) -> Iterator[None]:
     hidden = [w for w in hidden if w.isVisible()]
     for w in hidden:
         w.setVisible(False)
+    _lay_out(widget)  # the plot takes the controls' room now, not after the next event
     try:
         yield
     finally:
         for w in hidden:
             w.setVisible(True)
+        _lay_out(widget)
+
+
+def _lay_out(widget: QWidget) -> None:
+    """Apply the layouts of ``widget`` and of everything in it at once (deepest first)."""
+    for child in reversed([widget, *widget.findChildren(QWidget)]):
+        if child.layout() is not None:
+            child.layout().activate()
 
 
 def export_png(widget: QWidget, path: str | os.PathLike, scale: float = 2.0) -> Path:

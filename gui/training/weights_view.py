@@ -107,6 +107,7 @@ class WeightsView(QWidget):
         self.range_input.currentIndexChanged.connect(self._on_range_changed)
         self.readout = QLabel(" ")
         self.readout.setObjectName("weightsReadout")
+        self.readout.setProperty("export", "hide")  # the value under the mouse: not in a file
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.controls = QWidget()

@@ -143,7 +143,13 @@ def test_plot_export_png_holds_the_plot_alone(make_window, qtbot, tmp_path):
     view = window.training_view.weights_view
     path = window.file_actions.export_plot_to(tmp_path / "weights.png", "Weights")
     image = QImage(str(path))
-    assert image.height() == 2 * (view.height() - view.controls.height()) or image.height() > 0
+    assert (image.width(), image.height()) == (2 * view.width(), 2 * view.height())
+    # the plot takes the room of the hidden controls: no empty band above or below it, only the
+    # view's 4-pixel margins (8 rows at the export's scale 2)
+    paper = window.palette().window().color().rgb()
+    empty = [all(image.pixel(x, y) == paper for x in range(0, image.width(), 4))
+             for y in range(image.height())]  # fmt: skip
+    assert empty.index(False) <= 8 and empty[::-1].index(False) <= 8
     assert view.controls.isVisible()  # shown again after the export
     plot = window.training_view.accuracy_plot
     plot.export_csv(tmp_path / "accuracy.csv")
