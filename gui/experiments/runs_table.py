@@ -73,7 +73,9 @@ def _percent(value: float) -> str:
 
 
 def _loss(value: float) -> str:
-    return MISSING if not math.isfinite(value) else f"{value:.4f}"
+    if not math.isfinite(value):
+        return MISSING
+    return f"{value:.4f}" if abs(value) < 1e6 else f"{value:.3g}"  # a diverged run's 1e+12
 
 
 class RunsTableModel(QAbstractTableModel):
