@@ -8,6 +8,8 @@ every evaluation. It never trains a network whose hidden units are tied (zero in
 BLAS rounds the last units of a layer differently and would untie them (see ``engine.kernels``).
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from engine.core.mlp import MLP
@@ -68,10 +70,16 @@ def backprop(
     model: MLP, X: np.ndarray, labels: np.ndarray, with_grad: bool
 ) -> tuple[float, np.ndarray, dict[str, np.ndarray] | None]:
     """Mean NLL, predicted classes and (if asked) the gradient of the mean NLL of a batch."""
+    loss, predicted, grads, _ = _backprop(model, X, labels, with_grad)
+    return loss, predicted, grads
+
+
+def _backprop(model: MLP, X: np.ndarray, labels: np.ndarray, with_grad: bool):
+    """``backprop``, and the input of every layer ``[X, A_1, ..., A_{L-1}]`` as well."""
     inputs, Z = forward_inputs(model, X)
     loss, predicted, dZ = mean_nll_in_place(Z, labels, with_grad)
     if dZ is None:
-        return loss, predicted, None
+        return loss, predicted, None, inputs
     grads: dict[str, np.ndarray] = {}
     derivative = model.activation.derivative_from_output
     for layer in range(model.n_layers, 0, -1):
@@ -82,14 +90,29 @@ def backprop(
             dA = dZ @ model.params[f"W{layer}"].T
             dA *= derivative(A_prev)
             dZ = dA
-    return loss, predicted, {key: grads[key] for key in model.params}
+    return loss, predicted, {key: grads[key] for key in model.params}, inputs
+
+
+class SetMetrics(NamedTuple):
+    """What ``metrics`` measures on a set."""
+
+    loss: float
+    accuracy: float
+    grads: dict[str, np.ndarray] | None  # with ``with_grad``
+    hidden: list[np.ndarray]  # the hidden layers' outputs on the set, with ``with_hidden``
 
 
 def metrics(
-    model: MLP, X: np.ndarray, y: np.ndarray, *, with_grad: bool = False
-) -> tuple[float, float, dict[str, np.ndarray] | None]:
+    model: MLP,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    with_grad: bool = False,
+    with_hidden: bool = False,
+) -> SetMetrics:
     """Mean NLL and accuracy of a set from one forward pass; with ``with_grad`` also the gradient
-    of the mean NLL (one entry per ``params`` key) from the same pass, else ``None``.
+    of the mean NLL (one entry per ``params`` key), with ``with_hidden`` the hidden layers'
+    outputs ``[A_1, ..., A_{L-1}]``, both from the same pass.
 
     A large set is processed in blocks of rows whose layer outputs hold at most
     ``METRICS_BLOCK_ELEMENTS`` numbers together, the blocks' figures weighted by their sizes."""
@@ -98,13 +121,17 @@ def metrics(
     n = len(labels)
     rows = max(1, METRICS_BLOCK_ELEMENTS // (sum(model.hidden_sizes) + model.output_size))
     if n <= rows:
-        loss, predicted, grads = backprop(model, X, labels, with_grad)
-        return loss, float(np.mean(predicted == labels)), grads
+        loss, predicted, grads, inputs = _backprop(model, X, labels, with_grad)
+        hidden = inputs[1:] if with_hidden else []
+        return SetMetrics(loss, float(np.mean(predicted == labels)), grads, hidden)
     loss_sum, correct, grad_sums = 0.0, 0, None
+    blocks: list[list[np.ndarray]] = []
     for start in range(0, n, rows):
         block = slice(start, start + rows)
         k = len(labels[block])
-        loss, predicted, grads = backprop(model, X[block], labels[block], with_grad)
+        loss, predicted, grads, inputs = _backprop(model, X[block], labels[block], with_grad)
+        if with_hidden:
+            blocks.append(inputs[1:])
         loss_sum += loss * k
         correct += int(np.count_nonzero(predicted == labels[block]))
         if grads is not None:
@@ -117,7 +144,8 @@ def metrics(
     if grad_sums is not None:
         for g in grad_sums.values():
             g /= n
-    return loss_sum / n, correct / n, grad_sums
+    hidden = [np.concatenate(layer) for layer in zip(*blocks, strict=True)] if blocks else []
+    return SetMetrics(loss_sum / n, correct / n, grad_sums, hidden)
 
 
 def fused_stepper(

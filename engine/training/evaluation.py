@@ -97,8 +97,9 @@ def evaluate(
         grads, _ = model.backward(Y, activations, pre_activations, labels)
         hidden = activations[1:]
     else:
-        train_loss, train_accuracy, grads = fused.metrics(model, X, labels, with_grad=True)
-        hidden = fused.forward_inputs(model, np.atleast_2d(X))[0][1:] if model.hidden_sizes else []
+        train_loss, train_accuracy, grads, hidden = fused.metrics(
+            model, X, labels, with_grad=True, with_hidden=True
+        )
     grad_norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
     layers = layer_health(model, grads, hidden, last_update)
     if X_test is None or y_test is None or len(y_test) == 0:
@@ -107,13 +108,13 @@ def evaluate(
         test_loss = model.loss(X_test, y_test)
         test_accuracy = model.accuracy(X_test, y_test)
     else:
-        test_loss, test_accuracy, _ = fused.metrics(model, X_test, y_test)
+        test_loss, test_accuracy, *_ = fused.metrics(model, X_test, y_test)
     mine_loss = mine_accuracy = math.nan
     if X_mine is not None and y_mine is not None and len(y_mine):
         if readable:
             mine_loss, mine_accuracy = model.loss(X_mine, y_mine), model.accuracy(X_mine, y_mine)
         else:
-            mine_loss, mine_accuracy, _ = fused.metrics(model, X_mine, y_mine)
+            mine_loss, mine_accuracy, *_ = fused.metrics(model, X_mine, y_mine)
     return SetFigures(
         train_loss, train_accuracy, test_loss, test_accuracy, grad_norm, layers,
         mine_loss, mine_accuracy,

@@ -214,7 +214,7 @@ def test_loss_and_grad_equals_the_textbook_formulas(digits, activation, hidden):
 def test_one_pass_evaluation_equals_the_separate_computations(digits, readable):
     model = MLP(64, (10,), 10, init="normal", init_scale=0.5, seed=8)
     X, y = digits.X_train, digits.y_train
-    loss, accuracy, grads = fused.metrics(model, X, y, with_grad=True)
+    loss, accuracy, grads, _ = fused.metrics(model, X, y, with_grad=True)
     assert loss == pytest.approx(model.loss(X, y), rel=1e-13)
     assert accuracy == model.accuracy(X, y)
     assert fused.metrics(model, X, y)[2] is None
@@ -246,13 +246,19 @@ def test_metrics_in_blocks_equal_one_pass(digits, monkeypatch, hidden, block_ele
         monkeypatch.setattr(fused, "METRICS_BLOCK_ELEMENTS", block_elements)
     model = MLP(64, hidden, 10, activation="tanh", init="normal", init_scale=0.3, seed=9)
     X, y = digits.X_train[:205], digits.y_train[:205].astype(np.intp)
-    loss, accuracy, grads = fused.metrics(model, X, y, with_grad=True)
+    loss, accuracy, grads, _ = fused.metrics(model, X, y, with_grad=True)
     want_loss, want_grads = textbook_loss_and_grad(model, X, y)
     assert loss == pytest.approx(want_loss, rel=1e-13)
     assert accuracy == model.accuracy(X, y)
     assert list(grads) == list(model.params)
     assert_params_close(grads, {k: want_grads[k] for k in model.params}, tol=1e-15)
     assert fused.metrics(model, X, y)[:2] == (loss, accuracy)
+    # the hidden outputs of the same pass, joined across blocks: the model's own forward pass
+    hidden = fused.metrics(model, X, y, with_hidden=True).hidden
+    _, activations, _ = model.forward_keep_activations(X)
+    assert len(hidden) == len(model.hidden_sizes)
+    for got, want in zip(hidden, activations[1:], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
 
 
 def test_loss_is_stable_for_extreme_logits():
