@@ -142,8 +142,7 @@ class MyDigitsPanel(RefreshWhenShown, QWidget):
             session.weights_changed, delay=LIVE_INTERVAL_MS / 1000,
             rateLimit=1000 / LIVE_INTERVAL_MS, slot=self.refresh_when_visible, threadSafe=False,
         )  # fmt: skip
-        self._on_my_digits_changed()
-        self.refresh()
+        self._on_my_digits_changed()  # the figures wait for the tab to be shown (stale)
 
     def _build_layout(self) -> None:
         actions = QHBoxLayout()

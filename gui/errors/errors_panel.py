@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import MLP, confusion_matrix, worst_predictions
+from engine import confusion_matrix, worst_predictions
 from gui.errors.confusion_view import ConfusionMatrixView
 from gui.errors.error_detail import ErrorDetail
 from gui.errors.guess_game import GuessGame
@@ -56,7 +56,6 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self._model: MLP | None = None
         self.stale = True
         self.cell: tuple[int, int] | None = None
         self.order = np.zeros(0, dtype=np.intp)
@@ -103,11 +102,10 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
         self.browser.currentItemChanged.connect(self._on_current_item_changed)
         self.source_choice.currentIndexChanged.connect(self._on_source_chosen)
         session.my_digits_changed.connect(self._on_my_digits_changed)
-        session.run_finished.connect(self._on_run_finished)
+        session.run_finished.connect(self.refresh_when_visible)
         session.model_replaced.connect(self.refresh_when_visible)
-        session.weights_changed.connect(self._on_model_changed)
-        self._on_my_digits_changed()
-        self.refresh()
+        session.weights_changed.connect(self._on_weights_changed)
+        self._on_my_digits_changed()  # the figures wait for the tab to be shown (stale)
 
     def _build_layout(self) -> None:
         matrix_column = QVBoxLayout()
@@ -155,7 +153,7 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
     def refresh(self) -> None:
         """Recompute losses, predictions and the confusion matrix with the current weights."""
         model = self.session.model
-        self._model, self.stale = model, False
+        self.stale = False
         samples = self.samples = sample_set(self.session, self.samples.key)
         self.detail.set_samples(samples)
         if len(samples):
@@ -260,11 +258,5 @@ class ErrorsPanel(RefreshWhenShown, QWidget):
             self.detail.clear()  # its drawing may be gone, or at another index
             self.refresh_when_visible()
 
-    def _on_run_finished(self, _end) -> None:
-        self.refresh_when_visible()
-
-    def _on_model_changed(self) -> None:
-        if self.session.model is not self._model:
-            self.refresh_when_visible()
-        else:
-            self.stale = True
+    def _on_weights_changed(self) -> None:
+        self.stale = True  # live weights: refreshed when shown, at a run's end, or by Refresh

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import MLP, worst_predictions
+from engine import worst_predictions
 from gui.session import Session
 from gui.widgets.captions import with_article
 from gui.widgets.digit_widgets import DigitImageView
@@ -81,7 +81,6 @@ class GuessGame(QWidget):
         self.session = session
         self.seed = seed
         self.games = 0
-        self._model: MLP | None = None
         self.samples = np.zeros(0, dtype=np.intp)
         self.model_guesses = np.zeros(0, dtype=np.intp)
         self.round = 0
@@ -129,7 +128,6 @@ class GuessGame(QWidget):
         self.restart_button.clicked.connect(self.restart)
         session.run_finished.connect(self.restart)
         session.model_replaced.connect(self.restart)
-        session.weights_changed.connect(self._on_model_changed)
         self.restart()
 
     def _build_layout(self) -> None:
@@ -168,7 +166,6 @@ class GuessGame(QWidget):
     def restart(self, *_args) -> None:
         """New game on the current model: its hardest test samples and a random draw of others."""
         data, model = self.session.data, self.session.model
-        self._model = model
         order, _ = worst_predictions(model, data.X_test, data.y_test)
         rng = np.random.default_rng([self.seed, self.games])
         self.games += 1
@@ -220,7 +217,3 @@ class GuessGame(QWidget):
         else:
             self.image_view.set_title("Game over")
             self.result_label.setText(f"Final score: {self.score}. Press New game to play again.")
-
-    def _on_model_changed(self) -> None:
-        if self.session.model is not self._model:
-            self.restart()
