@@ -42,7 +42,6 @@ class Kernel:
     """
 
     name: str
-    description: str
     accepts: Callable[[MLP, str, float, int], bool]  # model, optimizer, momentum, batch size
     build: Callable[[MLP, np.ndarray, np.ndarray, SGD | Adam, int], Stepper]
 
@@ -77,24 +76,21 @@ def _fused(model, X, y, optimizer: SGD | Adam, batch_size: int) -> Stepper:
 KERNELS: dict[str, Kernel] = {
     k.name: k
     for k in (
+        # plain SGD one sample at a time, at most one hidden layer, ~12 NumPy calls an update
         Kernel(
             "one_sample",
-            "plain SGD one sample at a time, at most one hidden layer, in ~12 NumPy calls "
-            "per update (engine/kernels/one_sample.py)",
             lambda model, opt, mu, bs: bs == 1 and _plain_sgd_small(model, opt, mu),
             _one_sample,
         ),
+        # plain SGD on mini-batches, at most one hidden layer, one BLAS call per layer update
         Kernel(
             "mini_batch",
-            "plain SGD on mini-batches, at most one hidden layer, one BLAS call per layer "
-            "update (engine/kernels/mini_batch.py)",
             lambda model, opt, mu, bs: bs > 1 and _plain_sgd_small(model, opt, mu),
             _mini_batch,
         ),
+        # any depth and optimizer, the softmax and the loss fused in place
         Kernel(
             "fused",
-            "any depth and optimizer, the softmax and loss fused in place "
-            "(engine/kernels/fused.py)",
             lambda model, opt, mu, bs: True,
             _fused,
         ),

@@ -162,10 +162,6 @@ class Hyperparameter:
     def __repr__(self) -> str:
         return f"Hyperparameter({self.name!r})"
 
-    @property
-    def numeric(self) -> bool:
-        return self.kind in ("int", "float", "optional_float")
-
     # --- values in a configuration ---------------------------------------------------------
 
     def get(self, config: "RunConfig") -> Any:
@@ -262,10 +258,6 @@ def _bound(value: float) -> str:
     return str(int(value)) if float(value).is_integer() and abs(value) >= 1 else f"{value:g}"
 
 
-def _set_optimizer(config: "RunConfig", choice: str) -> "RunConfig":
-    return with_optimizer_choice(config, choice)
-
-
 HYPERPARAMETERS: dict[str, Hyperparameter] = {
     h.name: h
     for h in (
@@ -326,7 +318,7 @@ HYPERPARAMETERS: dict[str, Hyperparameter] = {
             choice_labels=tuple(c.label for c in OPTIMIZER_CHOICES.values()),
             sweep_example="sgd, momentum, adam",
             getter=optimizer_choice,
-            setter=_set_optimizer,
+            setter=with_optimizer_choice,
         ),
         Hyperparameter(
             "learning_rate", "Learning rate", "--lr", "float", "training", "lr",
@@ -413,12 +405,3 @@ HYPERPARAMETERS: dict[str, Hyperparameter] = {
 SWEEPABLE: dict[str, Hyperparameter] = {
     name: h for name, h in HYPERPARAMETERS.items() if h.sweep_example is not None
 }
-
-
-def get_hyperparameter(name: str) -> Hyperparameter:
-    """Look a hyperparameter up by name; an unknown name is refused with the known ones."""
-    try:
-        return HYPERPARAMETERS[name]
-    except KeyError:
-        known = ", ".join(HYPERPARAMETERS)
-        raise ValueError(f"unknown hyperparameter {name!r}; choose one of: {known}") from None

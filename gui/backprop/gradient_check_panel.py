@@ -109,10 +109,6 @@ class GradientCheckPanel(QWidget):
         if app is not None:
             app.aboutToQuit.connect(self._on_about_to_quit)
 
-    @property
-    def busy(self) -> bool:
-        return self._job is not None
-
     def start(self) -> bool:
         """Check the current model's gradients (in a background job)."""
         if self._job is not None:

@@ -74,7 +74,6 @@ class NetworkDiagram(pg.GraphicsView):
         self.trace: BackpropTrace | None = None
         self.mode = "forward"
         self.drawn: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # edges drawn, per layer
-        self.column_levels: list[float] = []
         self._items: list = []  # this architecture's items
         self._node_size = 10.0
         self._hit: Hit | None = None
@@ -169,7 +168,6 @@ class NetworkDiagram(pg.GraphicsView):
         layout = self.plan
         n_layers = layout.n_layers
         activation = trace.layers[0].activation_name
-        self.column_levels = []
         for column in range(layout.n_columns):
             values = np.asarray(column_values(trace, column, mode, s), dtype=np.float64)
             if mode != BACKWARD and column == n_layers:
@@ -178,7 +176,6 @@ class NetworkDiagram(pg.GraphicsView):
                 level = BOUNDED[activation]
             else:
                 level = _level(values)
-            self.column_levels.append(level)
             self._show_column(column, values, level)
             self.headers[column].setHtml(self._header(column, level))
         self.drawn = {}

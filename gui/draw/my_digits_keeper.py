@@ -37,11 +37,9 @@ class MyDigitsKeeper(QObject):
     Signals
     -------
     message(str) : what was done or refused, one line for the status bar.
-    kept(int) : a drawing was kept with this label.
     """
 
     message = Signal(str)
-    kept = Signal(int)
 
     def __init__(self, session: Session, path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -81,10 +79,7 @@ class MyDigitsKeeper(QObject):
             self.message.emit(f"The drawing was not kept: {error}")
             return False
         done = f"Kept as {with_article(label)}: {_plural(len(drawings))} in My digits"
-        if self._change(drawings, done, "The drawing was not kept"):
-            self.kept.emit(int(label))
-            return True
-        return False
+        return self._change(drawings, done, "The drawing was not kept")
 
     def relabel(self, indices: list[int], label: int) -> bool:
         if not len(indices):

@@ -73,12 +73,10 @@ class RunLibrary(QObject):
 
     Signals
     -------
-    run_stored(Run) : a run was saved and added to the table.
     overlays_changed(list) : the stored runs to draw changed (``OverlaySeries``).
     problems_found(str) : a one-line report of stored runs that could not be read.
     """
 
-    run_stored = Signal(object)
     overlays_changed = Signal(object)
     problems_found = Signal(str)
 
@@ -131,7 +129,6 @@ class RunLibrary(QObject):
             return
         self.panel.fit_columns()
         self.panel.table.scrollToBottom()
-        self.run_stored.emit(run)
 
     def clear_selection(self, *_args) -> None:
         """No stored run drawn over the plots (an opened model shows its own runs alone)."""

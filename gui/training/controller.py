@@ -45,8 +45,6 @@ class Frame:
     """What one batch of progress changed, for the views (after the session holds it)."""
 
     run: Run
-    new_updates: int
-    new_evaluations: int
     updates_done: int
     total_updates: int
     epoch: int
@@ -263,9 +261,7 @@ class TrainingController(QObject):
             left = (self._total - done) * active / done if done else None
         epoch = min(run.config.epochs, done // max(1, self._per_epoch) + 1)
         final = run.history.final if evaluations else None
-        return Frame(
-            run, batch.n_updates, evaluations, done, self._total, epoch, left, final, batch.paused
-        )
+        return Frame(run, done, self._total, epoch, left, final, batch.paused)
 
     def _pace_frames(self) -> None:
         """Slow the batches down when drawing them costs the GUI thread (and the trainer, which

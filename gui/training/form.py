@@ -84,7 +84,7 @@ class HyperparameterForm(QWidget):
         for index, preset in enumerate(PRESETS.values()):
             button = QPushButton(preset.name.split(" (")[0])
             button.setObjectName(f"preset{index}")
-            button.setToolTip(f"<b>{preset.name}</b><br>{preset.explanation}")
+            button.setToolTip(f"<b>{preset.name}</b><br>{preset.description}")
             button.clicked.connect(self._on_preset_clicked)
             grid.addWidget(button, index // 2, index % 2)
             self.preset_buttons[preset.name] = button
@@ -201,16 +201,6 @@ class HyperparameterForm(QWidget):
 
     def config(self) -> RunConfig | None:
         return self._read()[0]
-
-    def commit_text(self) -> None:
-        """Kept for callers: the fields hold their text, there is nothing to commit."""
-
-    def errors(self) -> dict[str, str]:
-        """Messages for the invalid fields, keyed by hyperparameter name."""
-        return dict(self._errors)
-
-    def is_valid(self) -> bool:
-        return not self._errors
 
     def set_editable(self, editable: bool) -> None:
         """Lock the fields while a run is training (its configuration is fixed)."""

@@ -103,9 +103,9 @@ class LineageBands:
         band.update(run.history.update_losses)
         return band
 
-    def forget_all_but(self, runs: list[Run]) -> None:
-        keep = {run.id for run in runs}
-        self._bands = {k: v for k, v in self._bands.items() if k in keep}
+    def clear(self) -> None:
+        """Forget every run's band (a new network: its runs are gone)."""
+        self._bands = {}
 
 
 def lineage_series(runs: list[Run], bands: LineageBands) -> LineageSeries:

@@ -35,7 +35,6 @@ class TrainingView(QWidget):
         self.weights_view = WeightsView()
         self.bands = LineageBands()
         self.overlays: list[OverlaySeries] = []
-        self._planned_end = 1.0
         self.explanation = QLabel()
         self.explanation.setObjectName("experimentExplanation")
         self.explanation.setWordWrap(True)
@@ -148,7 +147,7 @@ class TrainingView(QWidget):
     # --- reacting ----------------------------------------------------------------------------
 
     def _on_model_replaced(self) -> None:
-        self.bands.forget_all_but([])
+        self.bands.clear()
         self.loss_plot.reset_range()
         self.weights_view.reset_levels()
         self.weights_view.show_model(self.session.model)
@@ -160,8 +159,7 @@ class TrainingView(QWidget):
     def _on_run_started(self, run) -> None:
         done = sum(r.history.n_updates / (r.history.updates_per_epoch or 1)
                    for r in self.session.lineage[:-1] if r.history is not None)  # fmt: skip
-        self._planned_end = done + run.config.epochs
-        self._fit_x(self._planned_end)
+        self._fit_x(done + run.config.epochs)
 
     def _on_progress(self, frame: Frame) -> None:
         self.redraw()

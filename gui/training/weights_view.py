@@ -158,8 +158,7 @@ class WeightsView(QWidget):
         step = TILE + GAP
         for k in range(self._n_tiles):
             r, c = divmod(k, self._columns)
-            text = str(k) if self._unit_name == "class" else f"{k}"
-            label = pg.TextItem(text, anchor=(0.5, 1.0), color=(110, 110, 110))
+            label = pg.TextItem(str(k), anchor=(0.5, 1.0), color=(110, 110, 110))
             label.setPos(c * step + TILE / 2, r * step + GAP - 0.2)
             self.view.addItem(label)
             self._labels.append(label)
