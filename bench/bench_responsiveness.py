@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 GAPS = """
-import json, sys, tempfile, time
+import atexit, json, shutil, sys, tempfile, time
 import numpy as np
 from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
@@ -31,6 +31,7 @@ from engine import History, Run, RunConfig, RunStarted, UpdateLosses
 
 app = make_application("bench")
 folder = Path(tempfile.mkdtemp())
+atexit.register(shutil.rmtree, folder, ignore_errors=True)
 window = MainWindow(settings=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat),
                     runs_folder=folder / "runs")
 window.show()
@@ -61,7 +62,7 @@ app.exec()
 """
 
 PACE = """
-import json, sys, tempfile, time
+import atexit, json, shutil, sys, tempfile, time
 from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from gui.app import make_application
@@ -70,6 +71,7 @@ from engine import RunConfig
 
 app = make_application("bench")
 folder = Path(tempfile.mkdtemp())
+atexit.register(shutil.rmtree, folder, ignore_errors=True)
 window = MainWindow(settings=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat),
                     runs_folder=folder / "runs")
 window.show()

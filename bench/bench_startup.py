@@ -10,7 +10,9 @@ scikit-learn nor SciPy is imported on the way to the window.
 """
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,6 +47,7 @@ def environment() -> dict[str, str]:
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
     # A throwaway settings folder: the app's window must not touch the user's settings.
     env["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="backprop-lab-bench-")
+    atexit.register(shutil.rmtree, env["XDG_CONFIG_HOME"], ignore_errors=True)
     return env
 
 

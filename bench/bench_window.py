@@ -9,7 +9,9 @@ in the GUI thread during the window's runs (target: 95th percentile under 50 ms)
 """
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -101,6 +103,7 @@ def main() -> int:
     data = load_lab_split()
     config = RunConfig(epochs=args.epochs)
     folder = Path(tempfile.mkdtemp())
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     settings = QSettings(str(folder / "bench.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, runs_folder=folder / "runs")
     window.resize(1366, 768)

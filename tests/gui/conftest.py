@@ -1,15 +1,20 @@
 """GUI test fixtures: headless Qt, throwaway settings, and a guard against leaked QThreads."""
 
+import atexit
 import os
 import re
+import shutil
 import tempfile
 
 # Before anything imports Qt: draw offscreen, and point the default QSettings location at a
 # throwaway folder, so that a test that forgets its own settings cannot touch the user's.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="backprop-lab-test-config-")
-# Likewise the user's data folder, where the window keeps its runs by default.
-os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="backprop-lab-test-data-")
+# Likewise the user's data folder, where the window keeps its runs by default. Both go with the
+# test process.
+_THROWAWAY = tempfile.mkdtemp(prefix="backprop-lab-test-")
+atexit.register(shutil.rmtree, _THROWAWAY, ignore_errors=True)
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_THROWAWAY, "config")
+os.environ["XDG_DATA_HOME"] = os.path.join(_THROWAWAY, "data")
 
 import pytest  # noqa: E402
 import shiboken6  # noqa: E402

@@ -13,9 +13,11 @@ Run as a script, this module prints the problems it finds as JSON (for the subpr
     python tests/gui/test_layout.py 1366x768 [--maximized]
 """
 
+import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,8 +26,10 @@ from pathlib import Path
 
 if __name__ == "__main__":  # the subprocess: headless, with throwaway settings and data folders
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="backprop-lab-layout-config-")
-    os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="backprop-lab-layout-data-")
+    THROWAWAY = tempfile.mkdtemp(prefix="backprop-lab-layout-")  # removed when the check ends
+    atexit.register(shutil.rmtree, THROWAWAY, ignore_errors=True)
+    os.environ["XDG_CONFIG_HOME"] = os.path.join(THROWAWAY, "config")
+    os.environ["XDG_DATA_HOME"] = os.path.join(THROWAWAY, "data")
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import pytest  # noqa: E402
@@ -371,7 +375,7 @@ def main(argument: str) -> None:
     make_application("layout-check")
     from gui import MainWindow
 
-    folder = Path(tempfile.mkdtemp(prefix="backprop-lab-layout-"))
+    folder = Path(os.environ["XDG_DATA_HOME"]) / "window"
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(trained_session(load_lab_split()), settings, runs_folder=folder / "runs")
     if argument == "maximized":

@@ -180,7 +180,7 @@ def test_diverging_run_keeps_usable_weights_and_explains(make_window, qtbot):
 
 
 CLOSE_MID_RUN = """
-import sys, tempfile, time
+import sys, time
 from pathlib import Path
 from PySide6.QtCore import QSettings
 from gui.app import make_application
@@ -188,7 +188,7 @@ from gui import MainWindow
 from engine import RunConfig, RunStore
 
 app = make_application("test")
-folder = Path(tempfile.mkdtemp())
+folder = Path(sys.argv[1])
 window = MainWindow(settings=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat),
                     runs_folder=folder / "runs")
 window.show()
@@ -213,7 +213,8 @@ sys.exit(code)
 def test_closing_mid_run_exits_the_process_cleanly_and_quickly(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-c", CLOSE_MID_RUN], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", CLOSE_MID_RUN, str(tmp_path)], capture_output=True, text=True,
+        timeout=60,
         cwd=ROOT, env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
